@@ -1,0 +1,1 @@
+"""Shared pytest fixtures. Backend fixtures (SQLite file, PostgreSQL) live here."""

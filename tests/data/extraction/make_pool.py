@@ -1,0 +1,193 @@
+"""Rebuild the pool of real entries that the extraction labels refer to (a tool, not a test).
+
+Run from the repository root: ``.venv/bin/python tests/data/extraction/make_pool.py``.
+It reads the shared corpora (``$TRACKER_CORPORA``, default /work/shared/corpora) and writes
+``pool.jsonl``: one entry per line with its provenance and its split. Labels live in
+``labels.jsonl`` keyed by the same ids, so the pool can be rebuilt without touching them.
+
+Which entries are in the pool (decided before any extraction rule was written):
+- rumca-js 2022 news captures: every de-duplicated entry whose title or description matches a
+  broad diplomacy word list (``BROAD``), plus 80 others drawn at random (seed 2022);
+- Wikipedia current events, the two August 2026 snapshots only (the 2025-09-20 and 2026-03-23
+  snapshots are reserved for evaluation and never read here): every leaf bullet of every day;
+- PLOVER gold records: every CONSULT and AGREE record, plus 40 others drawn at random (seed 1);
+- PETRARCH GigaWord sample: the 27 real AFP/Reuters sentences at the top of the file.
+
+The split: an entry is held out when ``sha256("tracker-extract-split-v1:" + id)`` falls in the
+lowest 35 % of the hash range. Fixed salt, so adding entries never moves old ones.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import random
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+
+CORPORA = Path(os.environ.get("TRACKER_CORPORA", "/work/shared/corpora"))
+OUT = Path(__file__).with_name("pool.jsonl")
+HELDOUT_FRACTION = 0.35
+SALT = "tracker-extract-split-v1:"
+WP_SNAPSHOTS = ("2026-08-21_292181b889", "2026-08-22_867f2d7116")
+BROAD = re.compile(
+    r"\b(talks?|negotiat\w*|summit|ceasefire|cease-fire|truce|meets?|meeting|met|delegation|"
+    r"envoy|prisoners?|swap|peace|mediat\w*|sit down|face-to-face|visit\w*|agree\w*|deal|"
+    r"corridors?|exchange|Belarus\w*|Istanbul|Antalya|Lavrov|Kuleba|Erdogan|Macron|Scholz|"
+    r"diplomac\w*|diplomat\w*|Blinken|invit\w*|host\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def split_of(entry_id: str) -> str:
+    digest = hashlib.sha256((SALT + entry_id).encode()).hexdigest()
+    return "heldout" if int(digest[:8], 16) / 2**32 < HELDOUT_FRACTION else "dev"
+
+
+def rss_entries() -> list[dict]:
+    base = CORPORA / "rumca-js__RSS-Link-Database-2022"
+    rows, seen = [], set()
+    for path in sorted(glob.glob(str(base / "2022/*/*/*.json"))):
+        rel = os.path.relpath(path, base)
+        for i, e in enumerate(json.loads(Path(path).read_text())):
+            key = (e.get("title") or "").strip().lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            feed = rel.rsplit("/", 1)[1].removesuffix("_entries.json")
+            feed = re.sub(r"[^a-z0-9]+", "-", feed.lower()).strip("-")
+            rows.append(
+                {
+                    "id": f"rss2022-{rel.split('/')[2]}-{feed}-{i}",
+                    "source": "rumca-js__RSS-Link-Database-2022",
+                    "provenance": {"path": rel, "index": i, "feed": e.get("source")},
+                    "title": e.get("title") or "",
+                    "summary": e.get("description") or "",
+                    "published": (e.get("date_published") or "").replace(" ", "T")[:19] + "Z",
+                    "link": e.get("link"),
+                }
+            )
+    broad = [r for r in rows if BROAD.search(r["title"] + " " + r["summary"])]
+    rest = [r for r in rows if r not in broad]
+    return broad + random.Random(2022).sample(rest, 80)
+
+
+class _Leaves(HTMLParser):
+    """Collect the text of leaf <li> elements (one Wikipedia bullet each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict] = []
+        self.items: list[tuple[list[str], str]] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self.skip += 1
+        elif tag == "li":
+            path = ["".join(s["text"]).strip() for s in self.stack]
+            self.stack.append({"text": [], "parent": False, "path": path})
+        elif tag == "ul" and self.stack:
+            self.stack[-1]["parent"] = True
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self.skip -= 1
+        elif tag == "li" and self.stack:
+            item = self.stack.pop()
+            if not item["parent"]:
+                self.items.append(([p for p in item["path"] if p], " ".join("".join(item["text"]).split())))
+
+    def handle_data(self, data):
+        if not self.skip and self.stack:
+            self.stack[-1]["text"].append(data)
+
+
+def wikipedia_entries() -> list[dict]:
+    rows, seen = [], set()
+    for snap in WP_SNAPSHOTS:
+        rel = f"snapshots/{snap}/current_events.rss"
+        feed = feedparser.parse((CORPORA / "Baba-Yagan__wp-current-events" / rel).read_bytes())
+        for e in feed.entries:
+            day = e.get("published_parsed")
+            published = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*day[:6])
+            parser = _Leaves()
+            parser.feed(e.summary)
+            for n, (topic, text) in enumerate(parser.items):
+                if len(text) < 30 or text in seen:
+                    continue
+                seen.add(text)
+                rows.append(
+                    {
+                        "id": f"wp-{published[:10]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}",
+                        "source": "Baba-Yagan__wp-current-events",
+                        "provenance": {"path": rel, "item": e.title, "bullet": n, "topic": topic},
+                        "title": e.title,
+                        "summary": text,
+                        "published": published,
+                        "link": e.get("link"),
+                    }
+                )
+    return rows
+
+
+def plover_entries() -> list[dict]:
+    rel = "gold_standard_records/PLOVER_GSR_CAMEO.txt"
+    text = (CORPORA / "openeventdata__PLOVER" / rel).read_text()
+    records = json.loads(re.sub(r",(\s*[\]}])", r"\1", text))
+    keep = [r for r in records if r["event"] in ("CONSULT", "AGREE")]
+    others = [r for r in records if r["event"] not in ("CONSULT", "AGREE", "DOCUMENT")]
+    keep += random.Random(1).sample(others, 40)
+    return [
+        {
+            "id": f"plover-{r['id'].removeprefix('PLOVER-GSR01-')}",
+            "source": "openeventdata__PLOVER",
+            "provenance": {"path": rel, "record": r["id"], "plover_event": r["event"]},
+            "title": "",
+            "summary": r["text"].strip().strip("{}"),
+            "published": "2000-01-01T12:00:00Z",
+            "link": None,
+        }
+        for r in keep
+    ]
+
+
+def gigaword_entries() -> list[dict]:
+    rel = "petrarch2/data/text/GigaWord.sample.PETR.xml"
+    text = (CORPORA / "openeventdata__petrarch2" / rel).read_text()
+    found = re.findall(r'<Sentence date\s*=\s*"(\d{8})" id\s*=\s*"([^"]+)".*?<Text>(.*?)</Text>', text, re.S)
+    rows = []
+    for k, (d, sid, body) in enumerate(found[:27]):
+        rows.append(
+            {
+                "id": f"petr-{k}-{sid}",
+                "source": "openeventdata__petrarch2",
+                "provenance": {"path": rel, "sentence": sid},
+                "title": "",
+                "summary": " ".join(body.split()),
+                "published": f"{d[:4]}-{d[4:6]}-{d[6:]}T12:00:00Z",
+                "link": None,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    rows = rss_entries() + wikipedia_entries() + plover_entries() + gigaword_entries()
+    ids = [r["id"] for r in rows]
+    dups = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dups, dups[:5]
+    with OUT.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            r["split"] = split_of(r["id"])
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} entries -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 
-class DelegationLevel(str, Enum):
+class DelegationLevel(Enum):
     """Rank of whoever leads a delegation, highest first (DESIGN.md)."""
 
     LEADER = "leader"
@@ -50,7 +50,7 @@ _LEVEL_RANK = {
 }
 
 
-class ClaimType(str, Enum):
+class ClaimType(Enum):
     """What one entry says happened (DESIGN.md event vocabulary; names are a contract)."""
 
     TALKS_PROPOSED = "talks_proposed"
@@ -73,7 +73,7 @@ class ClaimType(str, Enum):
         return self.value
 
 
-class DatePrecision(str, Enum):
+class DatePrecision(Enum):
     DAY = "day"
     MONTH = "month"
     UNKNOWN = "unknown"

@@ -10,8 +10,10 @@ Which entries are in the pool (decided before any extraction rule was written):
   broad diplomacy word list (``BROAD``), plus 80 others drawn at random (seed 2022);
 - Wikipedia current events, the two August 2026 snapshots only (the 2025-09-20 and 2026-03-23
   snapshots are reserved for evaluation and never read here): every leaf bullet of every day;
-- PLOVER gold records: every CONSULT and AGREE record, plus 40 others drawn at random (seed 1);
-- PETRARCH GigaWord sample: the 27 real AFP/Reuters sentences at the top of the file.
+- PLOVER gold records: every record but the DOCUMENT one (CONSULT and AGREE first, then 40 drawn
+  at random with seed 1, then the rest: the pool grew in two steps, both before any rule);
+- PETRARCH GigaWord sample: every non-empty sentence (AFP/Reuters wire sentences and the short
+  sentences the PETRARCH authors added to that file).
 
 The split: an entry is held out when ``sha256("tracker-extract-split-v1:" + id)`` falls in the
 lowest 35 % of the hash range. Fixed salt, so adding entries never moves old ones.
@@ -142,10 +144,18 @@ def plover_entries() -> list[dict]:
     records = json.loads(re.sub(r",(\s*[\]}])", r"\1", text))
     keep = [r for r in records if r["event"] in ("CONSULT", "AGREE")]
     others = [r for r in records if r["event"] not in ("CONSULT", "AGREE", "DOCUMENT")]
-    keep += random.Random(1).sample(others, 40)
+    sampled = random.Random(1).sample(others, 40)
+    keep += sampled + [r for r in others if r not in sampled]
+    seen: dict[str, int] = {}
+    rows = []
+    for r in keep:
+        # PLOVER reuses a few record ids; later copies get a suffix so earlier ids never move.
+        base = f"plover-{r['id'].removeprefix('PLOVER-GSR01-')}"
+        seen[base] = seen.get(base, 0) + 1
+        rows.append((base if seen[base] == 1 else f"{base}-{seen[base]}", r))
     return [
         {
-            "id": f"plover-{r['id'].removeprefix('PLOVER-GSR01-')}",
+            "id": entry_id,
             "source": "openeventdata__PLOVER",
             "provenance": {"path": rel, "record": r["id"], "plover_event": r["event"]},
             "title": "",
@@ -153,7 +163,7 @@ def plover_entries() -> list[dict]:
             "published": "2000-01-01T12:00:00Z",
             "link": None,
         }
-        for r in keep
+        for entry_id, r in rows
     ]
 
 
@@ -162,7 +172,9 @@ def gigaword_entries() -> list[dict]:
     text = (CORPORA / "openeventdata__petrarch2" / rel).read_text()
     found = re.findall(r'<Sentence date\s*=\s*"(\d{8})" id\s*=\s*"([^"]+)".*?<Text>(.*?)</Text>', text, re.S)
     rows = []
-    for k, (d, sid, body) in enumerate(found[:27]):
+    for k, (d, sid, body) in enumerate(found):
+        if not body.split():
+            continue
         rows.append(
             {
                 "id": f"petr-{k}-{sid}",

@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from tracker.values import Claim, Evidence, content_hash
+from tracker.values import Claim, EntryText, Evidence, content_hash
 
 def _stable_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "/tracker/" + kind + "/" + "/".join(parts))
@@ -205,6 +205,7 @@ class Entry(Aggregate):
         extractor_version: str
         claims: list[Claim]
         tracks: list[str]
+        targets: list[str]
 
     class Revised(TrackerEvent):
         TOPIC = "tracker.Entry.Revised.v1"
@@ -217,6 +218,7 @@ class Entry(Aggregate):
         extractor_version: str
         claims: list[Claim]
         tracks: list[str]
+        targets: list[str]
 
     class Reinterpreted(TrackerEvent):
         """A newer extractor read the same text differently."""
@@ -225,6 +227,7 @@ class Entry(Aggregate):
         extractor_version: str
         claims: list[Claim]
         tracks: list[str]
+        targets: list[str]
 
     #: A publisher that rewrites an entry on every fetch stops producing revisions here.
     MAX_REVISIONS: ClassVar[int] = 8
@@ -250,6 +253,7 @@ class Entry(Aggregate):
         extractor_version: str,
         claims: list[Claim],
         tracks: list[str],
+        targets: list[str],
     ) -> None:
         self.feed = feed
         self.identity = identity
@@ -262,10 +266,8 @@ class Entry(Aggregate):
         self.published_inferred = published_inferred
         self.content_hash = content_hash
         self.story = story
-        self.extractor_version = extractor_version
-        self.claims = list(claims)
-        self.tracks = list(tracks)
         self.revisions = 0
+        self._read(extractor_version, claims, tracks, targets)
 
     def can_revise(self, new_hash: str) -> bool:
         """True when ``new_hash`` is new content and the churn cap is not reached."""
@@ -283,6 +285,7 @@ class Entry(Aggregate):
         extractor_version: str,
         claims: list[Claim],
         tracks: list[str],
+        targets: list[str],
     ) -> bool:
         """Record the publisher's edit; returns False (and logs nothing) past the churn cap."""
         if not self.can_revise(content_hash):
@@ -290,27 +293,35 @@ class Entry(Aggregate):
         self._revised(
             title=title, summary=summary, link=link, published_at=published_at,
             content_hash=content_hash, story=story, extractor_version=extractor_version,
-            claims=claims, tracks=tracks,
+            claims=claims, tracks=tracks, targets=targets,
         )
         return True
 
-    def reinterpret(self, *, extractor_version: str, claims: list[Claim], tracks: list[str]) -> bool:
+    def reinterpret(
+        self, *, extractor_version: str, claims: list[Claim], tracks: list[str], targets: list[str]
+    ) -> bool:
         """Record a re-extraction; logs nothing when the reading did not change."""
         if claims == self.claims and tracks == self.tracks:
             return False
-        self._reinterpreted(extractor_version=extractor_version, claims=claims, tracks=tracks)
+        self._reinterpreted(
+            extractor_version=extractor_version, claims=claims, tracks=tracks, targets=targets
+        )
         return True
 
-    def evidence(self, span: str = "") -> Evidence:
-        return Evidence(
-            entry_id=str(self.id),
-            title=self.title,
-            link=self.link,
-            source=self.feed,
-            published_at=self.published_at,
-            extractor_version=self.extractor_version,
-            span=span,
+    def text(self) -> EntryText:
+        return EntryText(
+            title=self.title, summary=self.summary, published_at=self.published_at,
+            link=self.link, source=self.feed, id=str(self.id),
         )
+
+    def _read(
+        self, extractor_version: str, claims: list[Claim], tracks: list[str], targets: list[str]
+    ) -> None:
+        self.extractor_version = extractor_version
+        self.claims = list(claims)
+        self.tracks = list(tracks)
+        # engagement ids / "track:<slug>" this entry's claims were applied to (for retraction)
+        self.targets = list(targets)
 
     @event(Revised)
     def _revised(
@@ -324,21 +335,29 @@ class Entry(Aggregate):
         extractor_version: str,
         claims: list[Claim],
         tracks: list[str],
+        targets: list[str],
     ) -> None:
         self.title, self.summary, self.link = title, summary, link
         self.published_at, self.content_hash, self.story = published_at, content_hash, story
-        self.extractor_version = extractor_version
-        self.claims = list(claims)
-        self.tracks = list(tracks)
         self.revisions += 1
+        self._read(extractor_version, claims, tracks, targets)
 
     @event(Reinterpreted)
     def _reinterpreted(
-        self, extractor_version: str, claims: list[Claim], tracks: list[str]
+        self, extractor_version: str, claims: list[Claim], tracks: list[str], targets: list[str]
     ) -> None:
-        self.extractor_version = extractor_version
-        self.claims = list(claims)
-        self.tracks = list(tracks)
+        self._read(extractor_version, claims, tracks, targets)
+
+
+def evidence_for(
+    entry_id: UUID, *, title: str, link: str | None, feed: str, published_at: datetime,
+    extractor_version: str, span: str = "",
+) -> Evidence:
+    """The pointer a briefing field keeps to the entry behind it."""
+    return Evidence(
+        entry_id=str(entry_id), title=title, link=link, source=feed,
+        published_at=published_at, extractor_version=extractor_version, span=span,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -367,7 +386,7 @@ class Track(Aggregate):
         status: str
         venue: str | None
         effective_on: date | None
-        levels: dict[str, str]
+        delegations: dict[str, dict[str, str | None]]
         published_at: datetime
 
     class PositionStated(TrackerEvent):
@@ -391,6 +410,7 @@ class Track(Aggregate):
         evidence: Evidence
         extractor_version: str
         corroborates: bool
+        story: str
 
     class ClaimsRetracted(TrackerEvent):
         """A re-extraction no longer reads the track-level claims this entry gave."""
@@ -411,8 +431,8 @@ class Track(Aggregate):
         self.parties = list(parties)
         # engagement id (str) -> matching keys; plain JSON types so snapshots transcode.
         self.index: dict[str, dict[str, Any]] = {}
-        # development fact key -> [entry ids]; used to de-duplicate reports.
-        self.facts: dict[str, list[str]] = {}
+        # development fact key -> {entry id: story key}; de-duplicates reports.
+        self.facts: dict[str, dict[str, str]] = {}
         self.position_entries: dict[str, bool] = {}
 
     def index_engagement(
@@ -424,10 +444,14 @@ class Track(Aggregate):
         status: str,
         venue: str | None,
         effective_on: date | None,
-        levels: dict[str, str],
+        delegations: dict[str, dict[str, str | None]],
         published_at: datetime,
     ) -> None:
-        """Keep the engagement's matching keys current (logs only actual changes)."""
+        """Keep the engagement's matching keys current (logs only actual changes).
+
+        ``delegations`` maps party -> {"head", "level"}: the comparison point for the
+        party's next round of the track.
+        """
         key = str(engagement_id)
         new = {
             "kind": kind,
@@ -435,38 +459,43 @@ class Track(Aggregate):
             "status": status,
             "venue": venue,
             "effective_on": effective_on.isoformat() if effective_on else None,
-            "levels": dict(sorted(levels.items())),
+            "delegations": {p: dict(d) for p, d in sorted(delegations.items())},
         }
         old = self.index.get(key)
         if old is not None and all(old.get(k) == v for k, v in new.items()):
             return
         self._engagement_indexed(
             engagement_id=key, kind=kind, parties=sorted(parties), status=status, venue=venue,
-            effective_on=effective_on, levels=dict(sorted(levels.items())),
+            effective_on=effective_on,
+            delegations={p: dict(d) for p, d in sorted(delegations.items())},
             published_at=published_at,
         )
 
-    def state_position(self, claim: Claim, evidence: Evidence, extractor_version: str) -> None:
+    def state_position(self, claim: Claim, evidence: Evidence, extractor_version: str) -> bool:
+        """Record a stance; the same entry stating the same stance twice adds nothing."""
         key = f"{evidence.entry_id}:{claim.party}:{claim.person}:{claim.stance}"
         if key in self.position_entries or not claim.stance:
-            return
+            return False
         self._position_stated(
             party=claim.party, person=claim.person, stance=claim.stance,
             published_at=evidence.published_at, evidence=evidence,
             extractor_version=extractor_version,
         )
+        return True
 
     def report_development(
-        self, fact: str, claim: Claim, evidence: Evidence, extractor_version: str
-    ) -> None:
-        seen = self.facts.get(fact, [])
-        if evidence.entry_id in seen:
-            return
+        self, fact: str, claim: Claim, evidence: Evidence, story: str, extractor_version: str
+    ) -> bool:
+        """Record a ceasefire/prisoner-exchange report; a repeat of a story adds nothing."""
+        seen = self.facts.get(fact, {})
+        if evidence.entry_id in seen or story in seen.values():
+            return False
         self._development_reported(
             fact=fact, type=claim.type.value, parties=list(claim.parties),
             effective_on=claim.date, published_at=evidence.published_at, evidence=evidence,
-            extractor_version=extractor_version, corroborates=bool(seen),
+            extractor_version=extractor_version, corroborates=bool(seen), story=story,
         )
+        return True
 
     def retract(self, entry_id: str, extractor_version: str, published_at: datetime) -> None:
         mentioned = any(entry_id in ids for ids in self.facts.values()) or any(
@@ -486,7 +515,7 @@ class Track(Aggregate):
         status: str,
         venue: str | None,
         effective_on: date | None,
-        levels: dict[str, str],
+        delegations: dict[str, dict[str, str | None]],
         published_at: datetime,
     ) -> None:
         self.index[engagement_id] = {
@@ -495,7 +524,7 @@ class Track(Aggregate):
             "status": status,
             "venue": venue,
             "effective_on": effective_on.isoformat() if effective_on else None,
-            "levels": dict(levels),
+            "delegations": {p: dict(d) for p, d in delegations.items()},
             "published_at": published_at.isoformat(),
         }
 
@@ -522,16 +551,16 @@ class Track(Aggregate):
         evidence: Evidence,
         extractor_version: str,
         corroborates: bool,
+        story: str,
     ) -> None:
-        self.facts.setdefault(fact, []).append(evidence.entry_id)
+        self.facts.setdefault(fact, {})[evidence.entry_id] = story
 
     @event(ClaimsRetracted)
     def _claims_retracted(self, entry_id: str, extractor_version: str, published_at: datetime) -> None:
-        for fact, ids in list(self.facts.items()):
-            if entry_id in ids:
-                ids.remove(entry_id)
-                if not ids:
-                    del self.facts[fact]
+        for fact, reports in list(self.facts.items()):
+            reports.pop(entry_id, None)
+            if not reports:
+                del self.facts[fact]
         for key in [k for k in self.position_entries if k.startswith(entry_id + ":")]:
             del self.position_entries[key]
 

@@ -67,6 +67,7 @@ class Engagement(Aggregate):
         kind: str
         parties: list[str]
         published_at: datetime
+        opened_by: str
 
     class TalksProposed(ClaimEvent):
         TOPIC = "tracker.Engagement.TalksProposed.v1"
@@ -183,9 +184,8 @@ class Engagement(Aggregate):
         self.delegations: dict[str, list[dict[str, Any]]] = {}
         # party -> {"person", "level", "entry_id", "declined"}
         self.expected: dict[str, dict[str, Any]] = {}
-        # fact key -> entry ids and story keys that reported it
-        self.facts: dict[str, list[str]] = {}
-        self.stories: dict[str, list[str]] = {}
+        # fact key -> {entry id: story key} of every report of it
+        self.facts: dict[str, dict[str, str]] = {}
         self.reported_status = False
 
     # ------------------------------------------------------------------ queries
@@ -193,16 +193,18 @@ class Engagement(Aggregate):
         history = self.delegations.get(party)
         return history[-1] if history else None
 
-    def levels(self) -> dict[str, str]:
-        out = {}
+    def heads(self) -> dict[str, dict[str, str | None]]:
+        """party -> {"head", "level"} of the current delegation heads (for the track index)."""
+        out: dict[str, dict[str, str | None]] = {}
         for party in self.delegations:
             d = self.delegation(party)
-            if d and d.get("level"):
-                out[party] = str(d["level"])
+            if d is not None:
+                out[party] = {"head": d.get("head"), "level": d.get("level")}
         return out
 
     def seen(self, fact: str, evidence: Evidence, story: str) -> bool:
-        return evidence.entry_id in self.facts.get(fact, ()) or story in self.stories.get(fact, ())
+        reports = self.facts.get(fact, {})
+        return evidence.entry_id in reports or story in reports.values()
 
     # ------------------------------------------------------------------ commands
     def report_status(
@@ -346,11 +348,10 @@ class Engagement(Aggregate):
 
     @event(ClaimRetracted)
     def _claims_retracted(self, entry_id: str, extractor_version: str, published_at: datetime) -> None:
-        for fact, ids in list(self.facts.items()):
-            if entry_id in ids:
-                ids.remove(entry_id)
-                if not ids:
-                    del self.facts[fact]
+        for fact, reports in list(self.facts.items()):
+            reports.pop(entry_id, None)
+            if not reports:
+                del self.facts[fact]
         for party, history in list(self.delegations.items()):
             self.delegations[party] = [d for d in history if d["entry_id"] != entry_id]
             if not self.delegations[party]:
@@ -374,11 +375,9 @@ def _norm(name: str) -> str:
     return " ".join(name.lower().replace(".", " ").split())
 
 
-def _apply_claim_event(self: Engagement, e: Any) -> None:
+def _apply_claim_event(e: Any, self: Engagement) -> None:
     """Shared state update for every claim-bearing event (runs on replay: assign only)."""
-    fact = e.fact_key
-    self.facts.setdefault(fact, []).append(e.evidence.entry_id)
-    self.stories.setdefault(fact, []).append(e.story)
+    self.facts.setdefault(e.fact_key, {})[e.evidence.entry_id] = e.story
     self.last_published = max(self.last_published, e.published_at)
     claim: Claim = e.claim
     for p in claim.parties:

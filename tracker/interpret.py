@@ -1,0 +1,335 @@
+"""From an entry's claims to its tracks and engagements (the write-side of extraction).
+
+The :class:`Interpreter` reads an entry with the extractor, routes its claims to the tracks
+they concern, and applies them to the tracks' engagements through a unit of work: lifecycle
+claims move an engagement along, delegation claims set or change a party's head (compared
+with what was expected or fielded at the previous round), repeats become evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from tracker.application import UnitOfWork
+from tracker.config import Config, FeedConfig, TrackConfig
+from tracker.domain import Track
+from tracker.engagement import LIFECYCLE, SUMMIT, TALKS, Engagement
+from tracker.matching import development_fact, find_engagement, previous_round
+from tracker.values import Claim, ClaimType, DelegationLevel, EntryText, Evidence
+
+#: Claims about one entry are applied in this order, so a meeting exists before its heads.
+_ORDER = {t: i for i, t in enumerate(LIFECYCLE)} | {
+    ClaimType.DELEGATION_ANNOUNCED: 20,
+    ClaimType.ATTENDANCE_DECLINED: 21,
+    ClaimType.CEASEFIRE_PROPOSED: 30,
+    ClaimType.CEASEFIRE_AGREED: 31,
+    ClaimType.PRISONER_EXCHANGE: 32,
+    ClaimType.POSITION_STATED: 40,
+}
+
+DEFAULT_TRACK = TrackConfig(slug="all", title="All developments")
+_PARTY_NEWS = (ClaimType.DELEGATION_ANNOUNCED, ClaimType.ATTENDANCE_DECLINED)
+
+
+def _meeting_under_way(track: Track, parties: set[str], published: datetime) -> bool:
+    """True when the track has talks involving ``parties`` not yet over (or just over)."""
+    for e in track.index.values():
+        if e["kind"] != TALKS or not parties & set(e["parties"]):
+            continue
+        last = datetime.fromisoformat(e["published_at"])
+        if e["status"] not in ("held", "cancelled") and (published - last).days <= 45:
+            return True
+        if e["status"] == "held" and abs((published - last).days) <= 2:
+            return True
+    return False
+
+
+class Extractor(Protocol):
+    """What the interpreter needs from ``tracker.extract`` (see ``bootstrap``)."""
+
+    version: str
+
+    def __call__(self, text: EntryText) -> list[Claim]: ...
+
+    def mentions(self, text: str) -> set[str]: ...
+
+    def venue_country(self, venue: str) -> str | None: ...
+
+    def leader_of(self, party: str, on: date) -> str | None: ...
+
+
+def effective_tracks(config: Config) -> list[TrackConfig]:
+    """The configured tracks, or one catch-all track when feeds.yaml names none."""
+    return list(config.tracks) or [DEFAULT_TRACK]
+
+
+@dataclass
+class Interpreter:
+    """Routes claims to tracks and applies them to engagements (no I/O of its own)."""
+
+    extractor: Extractor
+    tracks: Sequence[TrackConfig]
+    _keywords: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for t in self.tracks:
+            words = [re.escape(k) for k in t.keywords if k.strip()]
+            self._keywords[t.slug] = (
+                re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE) if words else None
+            )
+
+    @property
+    def version(self) -> str:
+        return self.extractor.version
+
+    # ------------------------------------------------------------------ reading
+    def read(
+        self, text: EntryText, feed: FeedConfig | None = None, uow: UnitOfWork | None = None
+    ) -> tuple[list[Claim], list[str]]:
+        """Extract claims and decide which tracks they belong to."""
+        claims = self.extractor(text)
+        if not claims:
+            return [], []
+        return claims, self.route(claims, text, feed, uow)
+
+    def route(
+        self,
+        claims: Sequence[Claim],
+        text: EntryText,
+        feed: FeedConfig | None,
+        uow: UnitOfWork | None = None,
+    ) -> list[str]:
+        """The tracks these claims concern.
+
+        A claim belongs to a track when it names two of the track's parties; or one of them
+        and the entry mentions another (or a track keyword); or, for delegation and attendance
+        news, one of them while the track has a meeting under way involving that party.
+        """
+        allowed = set(feed.tracks) if feed is not None and feed.tracks else None
+        out = []
+        mentioned: set[str] | None = None
+        body = f"{text.title}\n{text.summary}"
+        for t in self.tracks:
+            if allowed is not None and t.slug not in allowed:
+                continue
+            if not t.parties:
+                out.append(t.slug)
+                continue
+            track_parties = set(t.parties)
+            keyword = self._keywords.get(t.slug)
+            for c in claims:
+                parties = {p for p in (*c.parties, c.party) if p}
+                overlap = parties & track_parties
+                if len(overlap) >= 2 or (overlap and len(track_parties) == 1):
+                    out.append(t.slug)
+                    break
+                if not overlap:
+                    continue
+                if keyword is not None and keyword.search(body):
+                    out.append(t.slug)
+                    break
+                if mentioned is None:
+                    mentioned = self.extractor.mentions(body)
+                if mentioned & (track_parties - overlap):
+                    out.append(t.slug)
+                    break
+                if c.type in _PARTY_NEWS and uow is not None and text.published_at is not None:
+                    track = uow.get(Track.create_id(t.slug))
+                    if track is not None and _meeting_under_way(track, overlap, text.published_at):
+                        out.append(t.slug)
+                        break
+        return out
+
+    # ------------------------------------------------------------------ applying
+    def apply(
+        self,
+        uow: UnitOfWork,
+        *,
+        entry_id: UUID,
+        evidence: Evidence,
+        story: str,
+        claims: Sequence[Claim],
+        tracks: Sequence[str],
+    ) -> list[str]:
+        """Apply claims to every routed track; returns the targets touched (for retraction)."""
+        targets: list[str] = []
+        ordered = sorted(enumerate(claims), key=lambda ic: (_ORDER.get(ic[1].type, 99), ic[0]))
+        for slug in tracks:
+            track = self._track(uow, slug)
+            for i, claim in ordered:
+                target = self._apply_one(uow, track, claim, i, entry_id, evidence, story)
+                if target and target not in targets:
+                    targets.append(target)
+        return targets
+
+    def retract(
+        self, uow: UnitOfWork, *, entry_id: UUID, targets: Sequence[str], published_at: datetime
+    ) -> None:
+        """Withdraw an entry's earlier contributions (before re-applying a new reading)."""
+        for target in targets:
+            if target.startswith("track:"):
+                track = uow.get(Track.create_id(target.removeprefix("track:")))
+                if track is not None:
+                    track.retract(str(entry_id), self.version, published_at)
+                continue
+            eng = uow.get(UUID(target))
+            if eng is not None and eng.retract(str(entry_id), self.version, published_at):
+                track = uow.get(Track.create_id(eng.track))
+                if track is not None:
+                    self._index(track, eng)
+
+    def _track(self, uow: UnitOfWork, slug: str) -> Track:
+        track = uow.get(Track.create_id(slug))
+        if track is None:
+            cfg = next((t for t in self.tracks if t.slug == slug), DEFAULT_TRACK)
+            track = Track(slug=slug, title=cfg.title or slug, parties=list(cfg.parties))
+            uow.add(track)
+        return track
+
+    def _apply_one(
+        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
+        entry_id: UUID, evidence: Evidence, story: str,
+    ) -> str | None:
+        version = self.version
+        if claim.type in LIFECYCLE:
+            return self._lifecycle(uow, track, claim, index, entry_id, evidence, story)
+        if claim.type is ClaimType.DELEGATION_ANNOUNCED:
+            return self._delegation(uow, track, claim, index, entry_id, evidence, story)
+        if claim.type is ClaimType.ATTENDANCE_DECLINED:
+            eng = self._find(uow, track, TALKS, claim, evidence, status=None)
+            if eng is None or not eng.decline(claim, evidence, story, version):
+                return str(eng.id) if eng is not None else None
+            self._index(track, eng)
+            return str(eng.id)
+        if claim.type is ClaimType.POSITION_STATED:
+            track.state_position(claim, evidence, version)
+            return f"track:{track.slug}"
+        if claim.negated:
+            return None
+        when = claim.date or evidence.published_at.date()
+        fact = development_fact(track.facts, type=claim.type.value, parties=claim.parties, when=when)
+        track.report_development(fact, claim, evidence, story, version)
+        return f"track:{track.slug}"
+
+    def _parties(self, track: Track, claim: Claim) -> list[str]:
+        parties = {p for p in (*claim.parties, claim.party) if p}
+        if len(parties) < 2:
+            parties |= set(track.parties)
+        return sorted(parties)
+
+    def _find(
+        self, uow: UnitOfWork, track: Track, kind: str, claim: Claim, evidence: Evidence,
+        status: str | None,
+    ) -> Engagement | None:
+        eid = find_engagement(
+            track.index, kind=kind, parties=self._parties(track, claim), venue=claim.venue,
+            when=claim.date, status=status, published=evidence.published_at,
+            country_of=self.extractor.venue_country,
+        )
+        return uow.get(UUID(eid)) if eid else None
+
+    def _open(
+        self, uow: UnitOfWork, track: Track, kind: str, claim: Claim, index: int,
+        entry_id: UUID, evidence: Evidence,
+    ) -> Engagement:
+        eng = Engagement(
+            track=track.slug, kind=kind, parties=self._parties(track, claim),
+            published_at=evidence.published_at, opened_by=f"{entry_id}:{index}",
+        )
+        uow.add(eng)
+        return eng
+
+    def _lifecycle(
+        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
+        entry_id: UUID, evidence: Evidence, story: str,
+    ) -> str | None:
+        kind, status = LIFECYCLE[claim.type]
+        if claim.negated:
+            # A denial links to the rumour it denies; with no such rumour there is nothing to do.
+            eng = self._find(uow, track, kind, claim, evidence, status=None)
+            if eng is None or eng.report_status(claim, evidence, story, self.version) == "ignored":
+                return None
+            self._index(track, eng)
+            return str(eng.id)
+        eng = self._find(uow, track, kind, claim, evidence, status=status)
+        if eng is None:
+            eng = self._open(uow, track, kind, claim, index, entry_id, evidence)
+        eng.report_status(claim, evidence, story, self.version)
+        self._index(track, eng)
+        if kind == SUMMIT and status == "rumored" and (claim.venue or claim.date):
+            self._expect_leaders(uow, track, claim, evidence, story)
+        return str(eng.id)
+
+    def _expect_leaders(
+        self, uow: UnitOfWork, track: Track, claim: Claim, evidence: Evidence, story: str
+    ) -> None:
+        """A floated leaders' meeting at the time and place of planned talks: leaders expected."""
+        talks = self._find(uow, track, TALKS, claim, evidence, status=None)
+        if talks is None or talks.status in ("held", "cancelled"):
+            return
+        on = claim.date or evidence.published_at.date()
+        changed = False
+        for party in claim.parties:
+            if party in talks.parties:
+                person = self.extractor.leader_of(party, on)
+                changed |= talks.expect(
+                    party, person, DelegationLevel.LEADER, claim, evidence, story, self.version
+                )
+        if changed:
+            self._index(track, talks)
+
+    def _delegation(
+        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
+        entry_id: UUID, evidence: Evidence, story: str,
+    ) -> str | None:
+        party = claim.party or (claim.parties[0] if claim.parties else None)
+        if party is None:
+            return None
+        eng = self._find(uow, track, TALKS, claim, evidence, status=None)
+        if eng is None:
+            eng = self._open(uow, track, TALKS, claim, index, entry_id, evidence)
+            self._index(track, eng)
+        prev = previous_round(track.index, engagement_id=str(eng.id), kind=TALKS, party=party)
+        eng.announce_delegation(claim, evidence, story, self.version, previous_round=prev)
+        self._index(track, eng)
+        return str(eng.id)
+
+    @staticmethod
+    def _index(track: Track, eng: Engagement) -> None:
+        track.index_engagement(
+            eng.id, kind=eng.kind, parties=eng.parties, status=eng.status, venue=eng.venue,
+            effective_on=eng.effective_on, delegations=eng.heads(),
+            published_at=eng.last_published,
+        )
+
+
+ExtractFn = Callable[[EntryText], list[Claim]]
+
+
+@dataclass
+class SimpleExtractor:
+    """Adapts a bare extract function (and optional dictionary lookups) to :class:`Extractor`."""
+
+    fn: ExtractFn
+    version: str
+    mentions_fn: Callable[[str], set[str]] | None = None
+    venue_country_fn: Callable[[str], str | None] | None = None
+    leader_of_fn: Callable[[str, date], str | None] | None = None
+
+    def __call__(self, text: EntryText) -> list[Claim]:
+        return self.fn(text)
+
+    def mentions(self, text: str) -> set[str]:
+        return self.mentions_fn(text) if self.mentions_fn else set()
+
+    def venue_country(self, venue: str) -> str | None:
+        return self.venue_country_fn(venue) if self.venue_country_fn else None
+
+    def leader_of(self, party: str, on: date) -> str | None:
+        return self.leader_of_fn(party, on) if self.leader_of_fn else None
+

@@ -105,5 +105,7 @@ def test_the_next_poll_is_always_in_the_future_and_within_the_ceiling(
 ) -> None:
     interval, ceiling = timedelta(seconds=interval_s), timedelta(seconds=ceiling_s)
     retry = None if retry_s is None else NOW + timedelta(seconds=retry_s)
-    when = next_poll_at(NOW, interval, failures, retry_after=retry, ceiling=ceiling, jitter=lambda: u)
+    when = next_poll_at(
+        NOW, interval, failures, retry_after=retry, ceiling=ceiling, jitter=lambda: u
+    )
     assert NOW < when <= NOW + max(interval, ceiling)

@@ -1,0 +1,571 @@
+"""The only network code in the tracker: fetch feeds over HTTP(S), or read them from disk.
+
+Every failure comes back as a :class:`FetchResult` with ``status="failed"``, a plain-words
+``error`` that names the feed, and a short ``error_kind`` (see :data:`ERROR_KINDS`); nothing
+raises out of :func:`fetch`, :func:`afetch`, :func:`fetch_many` or :func:`afetch_many`.
+
+Why asyncio and one ``httpx.AsyncClient`` rather than a thread pool:
+
+* the total deadline is exact: ``asyncio.timeout`` cancels a request wherever it is (connect,
+  a redirect hop, or the middle of a body trickling one byte a second), whereas a thread can
+  only look at the clock between chunks;
+* a thousand feeds cost a thousand cheap tasks, not a thousand threads (or a pool that caps
+  concurrency below what the network could take);
+* politeness is two semaphores: one per host, taken first, and one global, so tasks queueing
+  for a busy host never hold a global slot that another host could use.
+
+Synchronous callers (the CLI, APScheduler's thread pool) use :func:`fetch` and
+:func:`fetch_many`, which run the async versions inside ``asyncio.run``; async callers use
+:func:`afetch` / :func:`afetch_many` directly.
+
+Bodies are read raw and decompressed here (gzip/deflate) rather than by httpx, so that the
+size cap counts *decompressed* bytes and stops a decompression bomb after at most ``cap + 1``
+bytes of output: zlib is asked for no more than the room left under the cap at each step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email.utils
+import hashlib
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from tracker.config import Settings
+from tracker.values import utc
+
+FetchStatus = Literal["ok", "not_modified", "unchanged", "failed"]
+Clock = Callable[[], datetime]
+
+#: What each ``FetchResult.error_kind`` means (``http_<code>`` covers every HTTP status).
+ERROR_KINDS = {
+    "timeout": "no complete answer within the connect, read or total timeout",
+    "connect": "the connection was refused, reset or broke",
+    "dns": "the host name could not be resolved",
+    "tls": "the TLS handshake failed (bad certificate, or not speaking TLS)",
+    "http_<code>": "the server answered with that error status (http_404, http_500, http_429 ...)",
+    "too_large": "the (decompressed) body passed the size cap",
+    "redirect_loop": "a redirect led back to a URL already visited",
+    "too_many_redirects": "more redirects than settings.max_redirects",
+    "bad_redirect": "a redirect without a usable Location",
+    "empty": "the server or file returned no bytes",
+    "not_found": "a local file does not exist",
+    "unreadable": "a local path exists but cannot be read (a directory, no permission)",
+    "protocol": "the server broke HTTP (malformed response, cut-off body)",
+    "decoding": "the body could not be decompressed or uses an unsupported encoding",
+    "invalid_url": "the URL is malformed or uses an unsupported scheme",
+    "error": "anything else (a bug: the message says what)",
+}
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+_CHUNK = 64 * 1024
+
+
+def _version() -> str:
+    try:
+        return metadata.version("tracker")
+    except metadata.PackageNotFoundError:  # running from a bare checkout
+        return "0"
+
+
+USER_AGENT = (
+    f"tracker/{_version()} (+https://example.invalid/tracker; diplomatic-developments tracker)"
+)
+_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+
+
+def utcnow() -> datetime:
+    """The default clock: aware UTC now."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """What to fetch, with what the caller remembers from the last successful poll."""
+
+    feed: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch came to. ``body`` is set only when ``status == "ok"``.
+
+    ``permanent_redirect`` is the new URL when every redirect hop was permanent (301/308):
+    the caller should poll that URL from now on. ``retry_after`` is an absolute UTC time the
+    server asked us to wait until (429/503 with Retry-After).
+    """
+
+    feed: str
+    url: str
+    final_url: str
+    status: FetchStatus
+    http_status: int | None = None
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    permanent_redirect: str | None = None
+    retry_after: datetime | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    elapsed_s: float = 0.0
+
+
+class _Failure(Exception):
+    """Internal: carries a failure to the one place that turns it into a FetchResult."""
+
+    def __init__(self, kind: str, message: str, **extra: object):
+        super().__init__(message)
+        self.kind = kind
+        self.extra = extra
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """Turn a Retry-After header (seconds or an HTTP-date) into an aware UTC datetime.
+
+    Returns None when the header is absent or unreadable (the caller then just backs off).
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        # Ten years is "forever" for a feed; bounding it keeps timedelta from overflowing.
+        return utc(now) + timedelta(seconds=min(int(value), 10 * 365 * 86400))
+    try:
+        return utc(email.utils.parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def sha256(body: bytes) -> str:
+    """The content hash used by ``FetchResult.content_hash``: hex SHA-256 of the body."""
+    return hashlib.sha256(body).hexdigest()
+
+
+# --- public entry points ---------------------------------------------------------------
+
+
+def fetch(
+    request: FetchRequest, settings: Settings | None = None, *, clock: Clock = utcnow
+) -> FetchResult:
+    """Fetch one feed (synchronous; runs :func:`afetch` in its own event loop).
+
+    Never raises for network, HTTP or file problems: they come back as ``status="failed"``.
+    """
+    return asyncio.run(afetch(request, settings, clock=clock))
+
+
+async def afetch(
+    request: FetchRequest,
+    settings: Settings | None = None,
+    *,
+    client: httpx.AsyncClient | None = None,
+    clock: Clock = utcnow,
+) -> FetchResult:
+    """Fetch one feed from async code; pass ``client`` to reuse connections across calls."""
+    settings = settings or Settings()
+    if client is not None or _is_local(request.url):
+        return await _fetch_one(request, settings, client, clock)
+    async with make_client(settings) as own:
+        return await _fetch_one(request, settings, own, clock)
+
+
+def fetch_many(
+    requests: Iterable[FetchRequest],
+    settings: Settings | None = None,
+    *,
+    concurrency: int | None = None,
+    per_host: int | None = None,
+    on_result: Callable[[FetchResult], None] | None = None,
+    clock: Clock = utcnow,
+) -> list[FetchResult]:
+    """Fetch many feeds at once; results in completion order, ``on_result`` called for each.
+
+    ``concurrency`` (default ``settings.concurrency``) bounds fetches in flight overall,
+    ``per_host`` (default ``settings.per_host``) bounds them per host name.
+    """
+
+    async def run() -> list[FetchResult]:
+        out = []
+        async for result in afetch_many(
+            requests, settings, concurrency=concurrency, per_host=per_host, clock=clock
+        ):
+            out.append(result)
+            if on_result is not None:
+                on_result(result)
+        return out
+
+    return asyncio.run(run())
+
+
+async def afetch_many(
+    requests: Iterable[FetchRequest],
+    settings: Settings | None = None,
+    *,
+    concurrency: int | None = None,
+    per_host: int | None = None,
+    clock: Clock = utcnow,
+) -> AsyncIterator[FetchResult]:
+    """Async generator of results as they complete; one shared client (connection reuse)."""
+    settings = settings or Settings()
+    limit = concurrency or settings.concurrency
+    host_limit = per_host or settings.per_host
+    overall = asyncio.Semaphore(limit)
+    hosts: dict[str, asyncio.Semaphore] = {}
+
+    async with make_client(settings, connections=limit) as client:
+
+        async def one(req: FetchRequest) -> FetchResult:
+            host = "" if _is_local(req.url) else (urlsplit(req.url).hostname or "")
+            gate = hosts.setdefault(host, asyncio.Semaphore(host_limit if host else limit))
+            # Host first, then the global slot: a task queueing for a busy host must not
+            # sit on a global slot another host could use.
+            async with gate, overall:
+                return await _fetch_one(req, settings, client, clock)
+
+        tasks = [asyncio.create_task(one(r)) for r in requests]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            # The consumer may stop early (break, an exception): leave no task running.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def make_client(settings: Settings, *, connections: int = 4) -> httpx.AsyncClient:
+    """The one way the tracker builds an HTTP client (timeouts, pool size, no auto-redirects)."""
+    total = settings.total_timeout.total_seconds()
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout.total_seconds(),
+            read=settings.read_timeout.total_seconds(),
+            write=settings.read_timeout.total_seconds(),
+            pool=total,
+        ),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers={"User-Agent": settings.user_agent or USER_AGENT},
+    )
+
+
+# --- one fetch ----------------------------------------------------------------------------
+
+
+async def _fetch_one(
+    req: FetchRequest, settings: Settings, client: httpx.AsyncClient | None, clock: Clock
+) -> FetchResult:
+    started = time.perf_counter()
+    total = settings.total_timeout.total_seconds()
+    cap = req.max_bytes or settings.max_body_bytes
+    try:
+        if _is_local(req.url):
+            result = await asyncio.to_thread(_read_file, req, cap)
+        else:
+            assert client is not None
+            async with asyncio.timeout(total):
+                result = await _fetch_http(req, settings, client, cap, clock)
+    except TimeoutError:
+        result = _failed(
+            req, "timeout", f"no complete answer within the total timeout ({total:g}s)"
+        )
+    except _Failure as exc:
+        result = _failed(req, exc.kind, str(exc), **exc.extra)
+    except httpx.HTTPError as exc:
+        kind, message = _classify(exc, req.url, settings)
+        result = _failed(req, kind, message)
+    except Exception as exc:  # a bug must still not stop the batch; the message says what
+        result = _failed(req, "error", f"unexpected {type(exc).__name__}: {exc}")
+    return _replace_elapsed(result, time.perf_counter() - started)
+
+
+async def _fetch_http(
+    req: FetchRequest, settings: Settings, client: httpx.AsyncClient, cap: int, clock: Clock
+) -> FetchResult:
+    headers = {"Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    if req.etag:
+        headers["If-None-Match"] = req.etag
+    if req.last_modified:
+        headers["If-Modified-Since"] = req.last_modified
+    url, seen, all_permanent = req.url, {req.url}, True
+    for _hop in range(settings.max_redirects + 1):
+        try:
+            request = client.build_request("GET", url, headers=headers)
+        except httpx.InvalidURL as exc:
+            raise _Failure("invalid_url", f"invalid URL {url!r}: {exc}") from None
+        response = await client.send(request, stream=True)
+        try:
+            status = response.status_code
+            if status in _REDIRECTS:
+                location = response.headers.get("location", "").strip()
+                target = urljoin(str(response.url), location) if location else ""
+                if urlsplit(target).scheme not in {"http", "https"}:
+                    raise _Failure("bad_redirect", f"{url} redirected ({status}) to {location!r}")
+                all_permanent = all_permanent and status in _PERMANENT
+                if target in seen:
+                    raise _Failure("redirect_loop", f"redirect loop: {url} leads back to {target}")
+                seen.add(target)
+                url = target
+                continue
+            return await _final(req, response, url, all_permanent and url != req.url, cap, clock)
+        finally:
+            await response.aclose()
+    raise _Failure(
+        "too_many_redirects", f"more than {settings.max_redirects} redirects (last: {url})"
+    )
+
+
+async def _final(
+    req: FetchRequest,
+    response: httpx.Response,
+    url: str,
+    permanent: bool,
+    cap: int,
+    clock: Clock,
+) -> FetchResult:
+    status = response.status_code
+    headers = dict(response.headers.items())  # httpx: lower-case keys, repeats joined by ", "
+    common = {
+        "feed": req.feed,
+        "url": req.url,
+        "final_url": url,
+        "http_status": status,
+        "headers": headers,
+        "permanent_redirect": url if permanent else None,
+    }
+    if status == 304:
+        return FetchResult(
+            status="not_modified",
+            etag=headers.get("etag") or req.etag,
+            last_modified=headers.get("last-modified") or req.last_modified,
+            content_hash=req.content_hash,
+            **common,  # type: ignore[arg-type]
+        )
+    if not 200 <= status < 300:
+        retry = (
+            parse_retry_after(headers.get("retry-after"), clock()) if status in (429, 503) else None
+        )
+        wait = f"; asked to retry after {retry:%Y-%m-%d %H:%M:%S}Z" if retry else ""
+        raise _Failure(
+            f"http_{status}",
+            f"server answered {status} {response.reason_phrase} for {url}{wait}",
+            http_status=status,
+            final_url=url,
+            headers=headers,
+            retry_after=retry,
+        )
+    try:
+        body = await _read_body(response, cap, url)
+    except _Failure as exc:
+        exc.extra.update(http_status=status, final_url=url, headers=headers)
+        raise
+    if not body:
+        raise _Failure(
+            "empty",
+            f"server answered {status} with an empty body for {url}",
+            http_status=status,
+            final_url=url,
+            headers=headers,
+        )
+    digest = sha256(body)
+    unchanged = req.content_hash is not None and digest == req.content_hash
+    return FetchResult(
+        status="unchanged" if unchanged else "ok",
+        body=None if unchanged else body,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        content_hash=digest,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+async def _read_body(response: httpx.Response, cap: int, url: str) -> bytes:
+    coding = response.headers.get("content-encoding", "").strip().lower()
+    declared = response.headers.get("content-length", "")
+    if coding in {"", "identity"} and declared.isdigit() and int(declared) > cap:
+        raise _Failure("too_large", _too_large(cap, url, f"announced {int(declared):,} bytes"))
+    decoder = _Decoder(coding)
+    buf = bytearray()
+    raw = 0
+    async for chunk in response.aiter_raw(_CHUNK):
+        raw += len(chunk)
+        if raw > cap:  # even compressed, more than the cap is more than we will keep
+            raise _Failure("too_large", _too_large(cap, url, f"{raw:,} bytes read"))
+        for piece in decoder.feed(chunk, cap + 1 - len(buf)):
+            buf += piece
+            if len(buf) > cap:
+                raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
+    buf += decoder.flush(cap + 1 - len(buf))
+    if len(buf) > cap:
+        raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
+    return bytes(buf)
+
+
+def _too_large(cap: int, url: str, how: str) -> str:
+    return f"the body of {url} is larger than the {cap:,}-byte cap; stopped ({how})"
+
+
+class _Decoder:
+    """Streaming gzip/deflate decoder that never produces more than it is asked for."""
+
+    def __init__(self, coding: str):
+        self._started = False
+        self._deflate = coding == "deflate"
+        if coding in {"", "identity"}:
+            self._z = None
+        elif coding in {"gzip", "x-gzip"}:
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            self._z = zlib.decompressobj()
+        else:
+            raise _Failure("decoding", f"unsupported content encoding {coding!r}")
+
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        if self._z is None:
+            yield data
+            return
+        while data:
+            try:
+                out = self._z.decompress(data, max(room, 1))
+            except zlib.error as exc:
+                if self._deflate and not self._started:
+                    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+                    self._z, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                    continue
+                raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
+            self._started = True
+            yield out
+            room -= len(out)
+            if room <= 0:
+                return  # the caller has passed the cap and is about to stop
+            if not out and self._z.unconsumed_tail == data:
+                return
+            data = self._z.unconsumed_tail
+
+    def flush(self, room: int) -> bytes:
+        if self._z is None:
+            return b""
+        try:
+            return self._z.flush(max(room, 1))
+        except zlib.error as exc:
+            raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _is_local(url: str) -> bool:
+    return "://" not in url or url.lower().startswith("file:")
+
+
+def _local_path(url: str) -> Path:
+    if "://" not in url:
+        return Path(url).expanduser()
+    parts = urlsplit(url)
+    if parts.netloc not in {"", "localhost"}:
+        raise _Failure("invalid_url", f"file URL {url!r} names a remote host {parts.netloc!r}")
+    return Path(url2pathname(parts.path))
+
+
+def _read_file(req: FetchRequest, cap: int) -> FetchResult:
+    path = _local_path(req.url)
+    try:
+        with path.open("rb") as f:
+            body = f.read(cap + 1)
+    except FileNotFoundError:
+        raise _Failure("not_found", f"file {path} does not exist") from None
+    except OSError as exc:
+        raise _Failure("unreadable", f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(body) > cap:
+        raise _Failure("too_large", f"file {path} is larger than the {cap:,}-byte cap")
+    if not body:
+        raise _Failure("empty", f"file {path} is empty")
+    digest = sha256(body)
+    unchanged = req.content_hash is not None and digest == req.content_hash
+    return FetchResult(
+        feed=req.feed,
+        url=req.url,
+        final_url=req.url,
+        status="unchanged" if unchanged else "ok",
+        body=None if unchanged else body,
+        content_hash=digest,
+    )
+
+
+# --- failures -------------------------------------------------------------------------------
+
+
+def _failed(req: FetchRequest, kind: str, message: str, **extra: object) -> FetchResult:
+    fields = {"final_url": req.url, **extra}
+    return FetchResult(
+        feed=req.feed,
+        url=req.url,
+        status="failed",
+        error=f"{req.feed}: {message}",
+        error_kind=kind,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _replace_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
+    return dataclasses.replace(result, elapsed_s=round(elapsed, 6))
+
+
+def _classify(exc: httpx.HTTPError, url: str, settings: Settings) -> tuple[str, str]:
+    """Map an httpx exception to (error_kind, plain words), looking through its causes."""
+    host = urlsplit(url).hostname or url
+    causes: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and len(causes) < 10:
+        causes.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return "dns", f"could not resolve host name {host!r}"
+    tls = next((c for c in causes if isinstance(c, ssl.SSLError)), None)
+    if tls is not None:
+        reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or tls
+        return "tls", f"TLS handshake with {host} failed: {reason}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        secs = settings.connect_timeout.total_seconds()
+        return "timeout", f"connecting to {host} timed out after {secs:g}s"
+    if isinstance(exc, httpx.TimeoutException):
+        secs = settings.read_timeout.total_seconds()
+        return "timeout", f"{host} sent nothing for {secs:g}s (read timeout)"
+    if isinstance(exc, httpx.ConnectError):
+        where = f"{host}:{urlsplit(url).port}" if urlsplit(url).port else host
+        refused = any(isinstance(c, ConnectionRefusedError) for c in causes)
+        why = "connection refused" if refused else str(exc) or type(exc).__name__
+        return "connect", f"could not connect to {where} ({why})"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError):
+        return "protocol", f"{host} broke the HTTP protocol: {exc}"
+    if isinstance(exc, httpx.NetworkError):
+        return "connect", f"the connection to {host} broke: {exc or type(exc).__name__}"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "invalid_url", f"cannot fetch {url!r}: {exc}"
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding", f"could not decode the body from {host}: {exc}"
+    return "error", f"{type(exc).__name__} fetching {url}: {exc}"

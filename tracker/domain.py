@@ -13,7 +13,10 @@ assign, because they re-run on every replay (no I/O, no clock, no raising).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -26,8 +29,32 @@ def _stable_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "/tracker/" + kind + "/" + "/".join(parts))
 
 
+_RECORDING_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar(
+    "tracker_recording_clock", default=None
+)
+
+
+@contextmanager
+def recording_clock(clock: Callable[[], datetime] | None) -> Iterator[None]:
+    """Stamp events created inside the block with ``clock()`` as their ``recorded_at``.
+
+    The domain never reads a clock itself; eventsourcing stamps each event when it is
+    created. Tests and the recorded demo replace that stamp to control the recorded clock.
+    """
+    token = _RECORDING_CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _RECORDING_CLOCK.reset(token)
+
+
 class TrackerEvent(Aggregate.Event):
     """Base of every tracker event. Subclasses set ``TOPIC``; eventsourcing registers it."""
+
+    @staticmethod
+    def create_timestamp() -> datetime:
+        clock = _RECORDING_CLOCK.get()
+        return clock() if clock is not None else datetime.now(UTC)
 
     @property
     def recorded_at(self) -> datetime:

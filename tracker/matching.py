@@ -84,16 +84,8 @@ def find_engagement(
         e_pub = _published(e["published_at"])
         same_venue = venue_compatible(venue, e.get("venue"), country_of)
         if e["status"] in CLOSED:
-            # A finished meeting only absorbs reports about that same meeting.
-            if status not in (None, "held", "cancelled", e["status"]):
+            if not _fits_closed(e["status"], e_date, e_pub, when, status, pub):
                 continue
-            if when is not None and e_date is not None:
-                if abs((when - e_date).days) > 1:
-                    continue
-            else:
-                anchor = e_date or e_pub
-                if not 0 <= (pub - anchor).days <= DATE_WINDOW:
-                    continue
         else:
             if (pub - e_pub).days > STALE_AFTER_DAYS:
                 continue
@@ -119,6 +111,25 @@ def find_engagement(
         if best is None or score > best[0]:
             best = (score, eid)
     return best[1] if best else None
+
+
+def _fits_closed(
+    e_status: str, e_date: date | None, e_pub: date, when: date | None, status: str | None,
+    pub: date,
+) -> bool:
+    """Can a claim be about this finished (held/cancelled) meeting?
+
+    Yes when it names the meeting's own day; or, undated, when it was published before the
+    meeting or within a few days after it (a report of the meeting itself, not a new round).
+    """
+    if when is not None and e_date is not None:
+        return abs((when - e_date).days) <= 1
+    anchor = e_date or e_pub
+    if pub <= anchor:
+        return True
+    if status not in (None, "held", "cancelled", e_status):
+        return False
+    return 0 <= (pub - anchor).days <= DATE_WINDOW
 
 
 def previous_round(

@@ -1,0 +1,51 @@
+"""The read model on PostgreSQL: the shared SQL bound to eventsourcing's Postgres recorder.
+
+Tables are created in the store's schema next to ``tracker_events``; the tracking table is
+``tracker_projection_tracking`` (one row per projection name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from projections.sql import TABLES, SqlReadModel
+
+TRACKING_TABLE = "tracker_projection_tracking"
+
+
+class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
+    """Read model tables + tracking in the PostgreSQL store's schema."""
+
+    placeholder = "%s"
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any):
+        kwargs["tracking_table_name"] = TRACKING_TABLE
+        super().__init__(datastore, **kwargs)
+        for stmt in TABLES:
+            self.sql_create_statements.append(SQL(stmt))  # type: ignore[arg-type]
+
+    @contextmanager
+    def _txn(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            c.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            yield c
+
+    def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def _rows(self, cursor: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in cursor.fetchall()]
+
+    def _delete_tracking(self, cursor: Any, names: Sequence[str]) -> None:
+        cursor.executemany(
+            SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
+                Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+            ),
+            [(n,) for n in names],
+        )

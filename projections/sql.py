@@ -1,0 +1,308 @@
+"""The read model in portable SQL (SQLite and PostgreSQL run the very same statements).
+
+Statements are written with ``?`` placeholders; :class:`SqlReadModel` rewrites them for the
+backend (``%s`` for psycopg). Every JSON value is stored as TEXT, every timestamp as a
+fixed-width ISO string (``views.ts``), so both backends sort and compare identically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+from projections.views import PUBLISHED, RECORDED, Batch, Head, ReadModel
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS tr_heads (
+        engagement_id TEXT PRIMARY KEY, track TEXT NOT NULL, state TEXT NOT NULL,
+        open_published TEXT, open_recorded TEXT, last_key TEXT NOT NULL,
+        version INTEGER NOT NULL, changes INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS tr_versions (
+        engagement_id TEXT NOT NULL, clock TEXT NOT NULL, valid_from TEXT NOT NULL,
+        track TEXT NOT NULL, valid_to TEXT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (engagement_id, clock, valid_from))""",
+    "CREATE INDEX IF NOT EXISTS tr_versions_asof ON tr_versions (track, clock, valid_to, valid_from)",
+    """CREATE TABLE IF NOT EXISTS tr_changes (
+        engagement_id TEXT NOT NULL, n INTEGER NOT NULL, track TEXT NOT NULL,
+        field TEXT NOT NULL, old TEXT, new TEXT, detail TEXT,
+        published_at TEXT NOT NULL, recorded_at TEXT NOT NULL, entry_id TEXT,
+        extractor_version TEXT, cause TEXT NOT NULL,
+        PRIMARY KEY (engagement_id, n))""",
+    "CREATE INDEX IF NOT EXISTS tr_changes_track ON tr_changes (track, published_at)",
+    """CREATE TABLE IF NOT EXISTS tr_citations (
+        engagement_id TEXT NOT NULL, version INTEGER NOT NULL, track TEXT NOT NULL,
+        field TEXT NOT NULL, entry_id TEXT NOT NULL, story TEXT NOT NULL,
+        published_at TEXT NOT NULL, recorded_at TEXT NOT NULL, extractor_version TEXT,
+        retracted_at TEXT, PRIMARY KEY (engagement_id, version))""",
+    "CREATE INDEX IF NOT EXISTS tr_citations_track ON tr_citations (track, published_at)",
+    "CREATE INDEX IF NOT EXISTS tr_citations_entry ON tr_citations (engagement_id, entry_id)",
+    """CREATE TABLE IF NOT EXISTS tr_entries (
+        entry_id TEXT PRIMARY KEY, title TEXT NOT NULL, link TEXT, source TEXT NOT NULL,
+        published_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS tr_tracks (
+        slug TEXT PRIMARY KEY, title TEXT NOT NULL, parties TEXT NOT NULL,
+        started_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS tr_items (
+        item_id TEXT PRIMARY KEY, track TEXT NOT NULL, kind TEXT NOT NULL, fact TEXT,
+        entry_id TEXT NOT NULL, story TEXT, published_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL, retracted_at TEXT, payload TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS tr_items_track ON tr_items (track, published_at)",
+    """CREATE TABLE IF NOT EXISTS tr_feeds (
+        name TEXT PRIMARY KEY, url TEXT NOT NULL, entries INTEGER NOT NULL,
+        registered_at TEXT, last_new_at TEXT, failing_since TEXT, last_error TEXT,
+        error_kind TEXT, moved_from TEXT)""",
+]
+DROP = [
+    "DROP TABLE IF EXISTS tr_heads",
+    "DROP TABLE IF EXISTS tr_versions",
+    "DROP TABLE IF EXISTS tr_changes",
+    "DROP TABLE IF EXISTS tr_citations",
+    "DROP TABLE IF EXISTS tr_entries",
+    "DROP TABLE IF EXISTS tr_tracks",
+    "DROP TABLE IF EXISTS tr_items",
+    "DROP TABLE IF EXISTS tr_feeds",
+]
+
+#: Tracking keys of the projections this read model serves (one row each).
+PROJECTIONS = ("tracker.briefing",)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+class SqlReadModel(ReadModel):
+    """Portable SQL for :class:`ReadModel`. Subclasses supply the connection plumbing."""
+
+    placeholder = "?"
+
+    # --- plumbing supplied by the backend -----------------------------------------
+    @contextmanager
+    def _txn(self, commit: bool) -> Iterator[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _rows(self, cursor: Any) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _delete_tracking(self, cursor: Any, names: Sequence[str]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- helpers ------------------------------------------------------------------
+    def _q(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _exec(self, c: Any, sql: str, params: Sequence[Any] = ()) -> None:
+        c.execute(self._q(sql), tuple(params))
+
+    def _many(self, c: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(r) for r in rows]
+        if rows:
+            c.executemany(self._q(sql), rows)
+
+    def _select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._txn(commit=False) as c:
+            self._exec(c, sql, params)
+            return self._rows(c)
+
+    # --- writing ------------------------------------------------------------------
+    def write(self, batch: Batch, tracking: Tracking) -> None:
+        with self._txn(commit=True) as c:
+            self._insert_tracking_in(c, tracking)
+            self._write_batch(c, batch)
+
+    def _write_batch(self, c: Any, b: Batch) -> None:
+        if b.replaced:
+            ids = [(e,) for e in sorted(b.replaced)]
+            self._many(c, "DELETE FROM tr_versions WHERE engagement_id = ? AND clock = 'published'", ids)
+            self._many(c, "DELETE FROM tr_changes WHERE engagement_id = ?", ids)
+        self._many(
+            c,
+            "INSERT INTO tr_entries VALUES (?,?,?,?,?) ON CONFLICT (entry_id) DO UPDATE SET "
+            "title = excluded.title, link = excluded.link, published_at = excluded.published_at",
+            b.entries.values(),
+        )
+        self._many(
+            c,
+            "INSERT INTO tr_tracks VALUES (?,?,?,?) ON CONFLICT (slug) DO UPDATE SET "
+            "title = excluded.title, parties = excluded.parties",
+            b.tracks.values(),
+        )
+        self._many(
+            c,
+            "INSERT INTO tr_versions VALUES (?,?,?,?,?,?) ON CONFLICT "
+            "(engagement_id, clock, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
+            "state = excluded.state",
+            ((e, clock, frm, track, to, state) for (e, clock, frm), (track, to, state)
+             in b.versions.items()),
+        )
+        self._many(c, "INSERT INTO tr_changes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", b.changes)
+        self._many(
+            c,
+            "INSERT INTO tr_citations VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (engagement_id, version) DO NOTHING",
+            b.citations,
+        )
+        self._many(
+            c,
+            "UPDATE tr_citations SET retracted_at = ? WHERE engagement_id = ? AND entry_id = ? "
+            "AND version < ? AND retracted_at IS NULL",
+            ((at, eng, entry, before) for eng, entry, before, at in b.retractions),
+        )
+        self._many(
+            c,
+            "INSERT INTO tr_items VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (item_id) DO NOTHING",
+            b.items,
+        )
+        self._many(
+            c,
+            "UPDATE tr_items SET retracted_at = ? WHERE track = ? AND entry_id = ? "
+            "AND recorded_at < ? AND retracted_at IS NULL",
+            ((at, track, entry, before) for track, entry, before, at in b.item_retractions),
+        )
+        self._many(
+            c,
+            "INSERT INTO tr_feeds VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
+            "url = excluded.url, entries = excluded.entries, last_new_at = excluded.last_new_at, "
+            "failing_since = excluded.failing_since, last_error = excluded.last_error, "
+            "error_kind = excluded.error_kind, moved_from = excluded.moved_from",
+            (
+                (f["name"], f["url"], f["entries"], f.get("registered_at"), f.get("last_new_at"),
+                 f.get("failing_since"), f.get("last_error"), f.get("error_kind"),
+                 f.get("moved_from"))
+                for f in b.feeds.values()
+            ),
+        )
+        self._many(
+            c,
+            "INSERT INTO tr_heads VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (engagement_id) DO UPDATE "
+            "SET state = excluded.state, open_published = excluded.open_published, "
+            "open_recorded = excluded.open_recorded, last_key = excluded.last_key, "
+            "version = excluded.version, changes = excluded.changes",
+            (
+                (h.engagement_id, h.track, _dumps(h.state), h.open_published, h.open_recorded,
+                 h.last_key, h.version, h.changes)
+                for h in b.heads.values()
+            ),
+        )
+
+    def load_heads(self, engagement_ids: list[str]) -> dict[str, Head]:
+        out: dict[str, Head] = {}
+        for i in range(0, len(engagement_ids), 500):
+            chunk = engagement_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._select(f"SELECT * FROM tr_heads WHERE engagement_id IN ({marks})", chunk):
+                out[r["engagement_id"]] = Head(
+                    engagement_id=r["engagement_id"], track=r["track"],
+                    state=json.loads(r["state"]), open_published=r["open_published"],
+                    open_recorded=r["open_recorded"], last_key=r["last_key"],
+                    version=r["version"], changes=r["changes"],
+                    open_published_json=r["state"], open_recorded_json=r["state"],
+                )
+        return out
+
+    def load_feed_rows(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        if not names:
+            return {}
+        marks = ",".join("?" * len(names))
+        rows = self._select(f"SELECT * FROM tr_feeds WHERE name IN ({marks})", names)
+        return {r["name"]: dict(r) for r in rows}
+
+    def reset(self) -> None:
+        with self._txn(commit=True) as c:
+            for stmt in DROP:
+                c.execute(stmt)
+            for stmt in TABLES:
+                c.execute(stmt)
+            self._delete_tracking(c, PROJECTIONS)
+
+    # --- queries ------------------------------------------------------------------
+    def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+        rows = self._select(
+            "SELECT state FROM tr_versions WHERE track = ? AND clock = ? AND valid_to > ? "
+            "AND valid_from <= ?",
+            (track, clock, at, at),
+        )
+        return [json.loads(r["state"]) for r in rows]
+
+    def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+        if clock == RECORDED:
+            where = "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)"
+            params: tuple[Any, ...] = (track, at, at)
+        else:
+            where = "c.published_at <= ? AND c.retracted_at IS NULL"
+            params = (track, at)
+        return self._select(
+            "SELECT c.engagement_id, c.field, c.story, c.entry_id, c.published_at, "
+            "c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
+            "JOIN tr_entries e ON e.entry_id = c.entry_id "
+            f"WHERE c.track = ? AND {where} ORDER BY c.published_at, c.version",
+            params,
+        )
+
+    def changes(
+        self, track: str, *, since: str | None, until: str | None, clock: str = PUBLISHED,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        col = "recorded_at" if clock == RECORDED else "published_at"
+        sql = "SELECT * FROM tr_changes WHERE track = ?"
+        params: list[Any] = [track]
+        if since:
+            sql += f" AND {col} > ?"
+            params.append(since)
+        if until:
+            sql += f" AND {col} <= ?"
+            params.append(until)
+        if limit:
+            sql += f" ORDER BY {col} DESC, engagement_id, n DESC LIMIT {int(limit)}"
+            rows = list(reversed(self._select(sql, params)))
+        else:
+            sql += f" ORDER BY {col}, engagement_id, n"
+            rows = self._select(sql, params)
+        out = []
+        for r in rows:
+            d = dict(r)
+            for k in ("old", "new", "detail"):
+                d[k] = json.loads(d[k]) if d[k] is not None else None
+            out.append(d)
+        return out
+
+    def track_items(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+        if clock == RECORDED:
+            where = "i.recorded_at <= ? AND (i.retracted_at IS NULL OR i.retracted_at > ?)"
+            params: tuple[Any, ...] = (track, at, at)
+        else:
+            where = "i.published_at <= ? AND i.retracted_at IS NULL"
+            params = (track, at)
+        rows = self._select(
+            "SELECT i.*, e.title, e.link, e.source FROM tr_items i "
+            "LEFT JOIN tr_entries e ON e.entry_id = i.entry_id "
+            f"WHERE i.track = ? AND {where} ORDER BY i.published_at",
+            params,
+        )
+        for r in rows:
+            r["payload"] = json.loads(r["payload"])
+        return rows
+
+    def tracks(self) -> list[dict[str, Any]]:
+        rows = self._select("SELECT * FROM tr_tracks ORDER BY slug")
+        for r in rows:
+            r["parties"] = json.loads(r["parties"])
+        return rows
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return self._select("SELECT * FROM tr_feeds ORDER BY name")
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("tr_versions", "tr_changes", "tr_citations", "tr_items", "tr_heads"):
+            out[table] = self._select(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+        return out
+

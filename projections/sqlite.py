@@ -1,0 +1,45 @@
+"""The read model on SQLite: the shared SQL bound to eventsourcing's SQLite tracking recorder.
+
+The tables live in the same file as the event store (``tr_*`` next to ``stored_events``); the
+tracking row of each projection is keyed by its own name, so several projections share the
+library's fixed ``tracking`` table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.sql import TABLES, SqlReadModel
+
+
+class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
+    """Read model tables + tracking in one SQLite file."""
+
+    placeholder = "?"
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *TABLES]
+
+    @contextmanager
+    def _txn(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            c.sqlite_cursor.row_factory = sqlite3.Row
+            yield c
+
+    def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def _rows(self, cursor: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in cursor.fetchall()]
+
+    def _delete_tracking(self, cursor: Any, names: Sequence[str]) -> None:
+        cursor.executemany("DELETE FROM tracking WHERE application_name = ?", [(n,) for n in names])

@@ -1,0 +1,123 @@
+"""Read-model interface: what projections write and what queries read.
+
+The projector accumulates a :class:`Batch` in memory and hands it to :meth:`ReadModel.write`
+together with a ``Tracking`` record; implementations write both in ONE transaction, so a
+crash resumes exactly after the last committed batch. ``projections.sql`` implements the
+interface once in portable SQL; ``projections.sqlite`` and ``projections.postgres`` bind it to
+eventsourcing's tracking recorders.
+
+Timestamps are stored as fixed-width ISO strings (``ts``) so they compare lexically.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+#: ``valid_to`` of a row that is still current.
+OPEN = "9999-12-31T23:59:59.999999Z"
+PUBLISHED = "published"
+RECORDED = "recorded"
+
+
+def ts(dt: datetime) -> str:
+    """Fixed-width UTC timestamp for storage (lexical order == time order)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Head:
+    """The latest folded state of one engagement (what the next in-order event builds on)."""
+
+    engagement_id: str
+    track: str
+    state: dict[str, Any]
+    open_published: str | None  # valid_from of the open published-clock row
+    open_recorded: str | None  # valid_from of the open recorded-clock row
+    last_key: str  # ts(published_at) + version of the last folded event (order check)
+    version: int  # originator_version of the last processed event
+    changes: int  # number of change rows written for it
+    # JSON of the open rows (not stored: equal to ``state`` whenever a head is loaded).
+    open_published_json: str = ""
+    open_recorded_json: str = ""
+
+
+@dataclass
+class Batch:
+    """Everything one projection step writes (see :meth:`ReadModel.write`)."""
+
+    heads: dict[str, Head] = field(default_factory=dict)
+    # (engagement_id, clock, valid_from) -> (track, valid_to, state_json)
+    versions: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
+    replaced: set[str] = field(default_factory=set)  # engagements whose published rows are redone
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    citations: list[tuple[Any, ...]] = field(default_factory=list)
+    # (engagement_id, entry_id, before_version, retracted_at)
+    retractions: list[tuple[str, str, int, str]] = field(default_factory=list)
+    entries: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    tracks: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    items: list[tuple[Any, ...]] = field(default_factory=list)
+    # (track, entry_id, before_recorded, retracted_at)
+    item_retractions: list[tuple[str, str, str, str]] = field(default_factory=list)
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return (
+            len(self.versions) + len(self.changes) + len(self.citations) + len(self.items)
+            + len(self.feeds) + len(self.heads)
+        )
+
+
+class ReadModel(ABC):
+    """Tables behind the briefing, history, feeds and alerts, plus tracking."""
+
+    # ``max_tracking_id(name)`` comes from eventsourcing's TrackingRecorder.
+
+    @abstractmethod
+    def write(self, batch: Batch, tracking: Tracking) -> None:
+        """Write a batch and its tracking position atomically.
+
+        Raises:
+            eventsourcing.persistence.IntegrityError: the position was already recorded
+                (another projector got there first); nothing is written.
+        """
+
+    @abstractmethod
+    def load_heads(self, engagement_ids: list[str]) -> dict[str, Head]: ...
+
+    @abstractmethod
+    def load_feed_rows(self, names: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Drop every projected row and tracking position (a rebuild starts from zero)."""
+
+    # --- queries -------------------------------------------------------------------
+    @abstractmethod
+    def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def changes(
+        self, track: str, *, since: str | None, until: str | None, clock: str, limit: int | None
+    ) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def track_items(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def tracks(self) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def feeds(self) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]: ...

@@ -1,0 +1,135 @@
+"""The composition root: ``make_tracker(config, store_url)`` wires every part together.
+
+Nothing is built at import time. Tests and the CLI call :func:`make_tracker` with the config
+and store they want, and may inject the extractor and the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Environment
+
+from tracker.application import TrackerApp, ensure_tracks
+from tracker.config import Config
+from tracker.errors import StoreError
+from tracker.interpret import Extractor, Interpreter, SimpleExtractor, effective_tracks
+from tracker.store import StoreConfig, check_reachable, parse_store_url
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_extractor(config: Config) -> Extractor:
+    """The bundled extractor with the user's actor overrides from feeds.yaml."""
+    from tracker import extract
+
+    dictionaries = extract.load_dictionaries(config.actors)
+
+    def run(text: Any) -> Any:
+        return extract.extract(text, dictionaries)
+
+    return SimpleExtractor(
+        fn=run,
+        version=extract.EXTRACTOR_VERSION,
+        mentions_fn=getattr(dictionaries, "mentions", None),
+        venue_country_fn=getattr(dictionaries, "venue_country", None),
+        leader_of_fn=getattr(dictionaries, "leader_of", None),
+    )
+
+
+def open_read_model(store: StoreConfig, env: dict[str, str]) -> Any:
+    """The read model (projection tables + tracking) for the store's backend."""
+    if store.backend == "sqlite":
+        from eventsourcing.sqlite import SQLiteFactory
+
+        from projections.sqlite import SQLiteReadModel
+
+        return SQLiteFactory(Environment("views", env)).tracking_recorder(SQLiteReadModel)
+    from eventsourcing.postgres import PostgresFactory
+
+    from projections.postgres import PostgresReadModel
+
+    return PostgresFactory(Environment("views", env)).tracking_recorder(PostgresReadModel)
+
+
+@dataclass
+class Tracker:
+    """Everything a command needs: config, event store, read model, projector, interpreter."""
+
+    config: Config
+    store: StoreConfig
+    app: TrackerApp
+    view: Any
+    interpreter: Interpreter
+    clock: Clock = system_clock
+    _projector: Any = field(default=None, repr=False)
+
+    @property
+    def projector(self) -> Any:
+        if self._projector is None:
+            from projections.projector import BriefingProjector
+
+            self._projector = BriefingProjector(self.app, self.view)
+        return self._projector
+
+    def catch_up(self, **kwargs: Any) -> Any:
+        """Bring the read model up to date with the log."""
+        return self.projector.catch_up(**kwargs)
+
+    def close(self) -> None:
+        for closable in (self.app, self.view):
+            close = getattr(closable, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # closing is best effort on the way out
+                    pass
+        datastore = getattr(self.view, "datastore", None)
+        if datastore is not None:
+            try:
+                datastore.close()
+            except Exception:
+                pass
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_tracker(
+    config: Config,
+    store_url: str,
+    *,
+    extractor: Extractor | None = None,
+    clock: Clock | None = None,
+) -> Tracker:
+    """Open (creating if needed) the store at ``store_url`` and wire the tracker.
+
+    Raises:
+        StoreError: the URL is invalid or the store cannot be reached.
+    """
+    store = parse_store_url(store_url)
+    check_reachable(store)
+    env = store.event_store_env()
+    try:
+        app = TrackerApp(env=env)
+        view = open_read_model(store, env)
+    except Exception as exc:  # the library raises backend-specific errors
+        raise StoreError(f"cannot open {store.display}: {exc}") from exc
+    interp = Interpreter(
+        extractor=extractor or default_extractor(config), tracks=effective_tracks(config)
+    )
+    ensure_tracks(app, effective_tracks(config))
+    return Tracker(
+        config=config, store=store, app=app, view=view, interpreter=interp,
+        clock=clock or system_clock,
+    )

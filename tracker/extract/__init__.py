@@ -1,0 +1,136 @@
+"""Pure, versioned extraction: an entry's text -> typed diplomatic claims (DESIGN.md vocabulary).
+
+Usage::
+
+    from tracker.extract import extract, EXTRACTOR_VERSION
+    claims = extract(EntryText(title="Russia and Ukraine to hold talks in Istanbul on Friday",
+                               published_at=datetime(2025, 5, 14, tzinfo=UTC)))
+
+No network, no clock (relative dates resolve against ``entry.published_at`` only), no database.
+The extractor is total: any input (empty, 1 MB, HTML, other languages, mojibake) returns a list,
+possibly empty, and never raises.
+
+What is emitted for negations and denials (so the engagement layer can link them):
+
+- "X will not attend", "refused to meet", "declined an invitation" -> ``attendance_declined``
+  (``party``, ``person``); no positive meeting claim.
+- "no plans to meet", "will not meet", "ruled out a summit", "denied reports of a summit" about
+  leaders -> ``summit_rumored`` with ``negated=True`` and the same parties/venue as the rumour
+  it answers, so the rumour can be closed by matching parties.
+- "called off", "cancelled", "withdrew from talks" -> ``talks_cancelled``/``summit_cancelled``.
+- A refusal to negotiate ("will not negotiate with …") -> ``position_stated`` only.
+- A rejected offer -> the offer itself (``talks_proposed``/``summit_rumored`` with ``proposer``)
+  plus ``position_stated`` for the party that rejected it.
+
+Hedged statements keep their type and set ``hedged=True``; hedged leader meetings are
+``summit_rumored`` with ``proposer`` (party) and ``speaker`` (person, else party) when known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+
+from tracker.config import ActorConfig
+from tracker.extract.jsonl import LineError, extract_jsonl
+from tracker.extract.lexicon import Dictionaries, build_dictionaries, default_dictionaries
+from tracker.extract.rules import Context, analyse
+from tracker.extract.text import clean, sentences
+from tracker.values import Claim, ClaimType, EntryText, utc
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "Dictionaries",
+    "LineError",
+    "extract",
+    "extract_jsonl",
+    "load_dictionaries",
+]
+
+EXTRACTOR_VERSION = "1.0.0"
+
+# One cheap test before any real work: most entries mention none of these stems.
+PREFILTER = re.compile(
+    r"talk|negotiat|summit|meet|\bmet\b|visit|host|receiv|welcome|mediat|cease|truce|armistice|"
+    r"hostilities|prisoner|swap|exchange|delegat|envoy|diplomac|peace|wait for|face-to-face|"
+    r"sit down|sat down|pause fire|attend",
+    re.IGNORECASE,
+)
+
+
+def load_dictionaries(overrides: Sequence[ActorConfig] = ()) -> Dictionaries:
+    """The bundled dictionaries, with ``overrides`` (feeds.yaml ``actors:``) winning by name.
+
+    Without overrides the compiled dictionaries are built once per process and shared.
+    """
+    if not overrides:
+        return default_dictionaries()
+    return build_dictionaries(tuple(overrides))
+
+
+def extract(entry: EntryText, dictionaries: Dictionaries | None = None) -> list[Claim]:
+    """Claims the entry makes, title first, de-duplicated; [] for anything unrelated.
+
+    Never raises: a bug on one odd entry must not stop ingestion, so unexpected errors yield [].
+    """
+    try:
+        return _extract(entry, dictionaries or default_dictionaries())
+    except Exception:  # the extractor is total by contract; tests hunt these cases down
+        return []
+
+
+def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
+    title = clean(entry.title)
+    summary = clean(entry.summary)
+    if not (PREFILTER.search(title) or PREFILTER.search(summary)):
+        return []
+    published: date | None = utc(entry.published_at).date() if entry.published_at else None
+    claims: list[Claim] = []
+    for field, text in (("title", title), ("summary", summary)):
+        ctx = Context(d, published, field)
+        for sentence in sentences(text):
+            if PREFILTER.search(sentence):
+                claims.extend(analyse(sentence, ctx))
+    return merge(claims)
+
+
+def _compatible(a: Claim, b: Claim) -> bool:
+    if a.type != b.type or a.negated != b.negated:
+        return False
+    if a.type in (ClaimType.POSITION_STATED, ClaimType.DELEGATION_ANNOUNCED,
+                  ClaimType.ATTENDANCE_DECLINED):  # fmt: skip
+        return a.party == b.party
+    pa, pb = set(a.parties), set(b.parties)
+    if not (pa <= pb or pb <= pa):
+        return False
+    if a.venue and b.venue and a.venue.lower() != b.venue.lower():
+        return False
+    return not (a.date and b.date and a.date != b.date)
+
+
+def _combine(a: Claim, b: Claim) -> Claim:
+    """Keep ``a`` (seen first, usually the title) and fill its gaps from ``b``."""
+    updates: dict[str, object] = {}
+    if len(b.parties) > len(a.parties):
+        updates["parties"] = b.parties
+    for name in ("venue", "date", "head", "head_title", "level", "person", "proposer", "speaker"):
+        if getattr(a, name) is None and getattr(b, name) is not None:
+            updates[name] = getattr(b, name)
+            if name == "date":
+                updates["date_precision"] = b.date_precision
+    return replace(a, **updates) if updates else a  # type: ignore[arg-type]
+
+
+def merge(claims: Iterable[Claim]) -> list[Claim]:
+    """One claim per event: the same fact told twice (title and summary) becomes one."""
+    out: list[Claim] = []
+    for claim in claims:
+        for i, kept in enumerate(out):
+            if _compatible(kept, claim):
+                out[i] = _combine(kept, claim)
+                break
+        else:
+            out.append(claim)
+    return out

@@ -1,0 +1,224 @@
+"""Dictionaries the extractor reads: places and parties, actors with dated offices, titles.
+
+Country names come from pycountry (name, official name, common name); ``data/places.yaml`` adds
+what pycountry lacks (demonyms, cities, metonyms, organisations, non-state sides);
+``data/actors.yaml`` lists people with time-bounded offices; ``data/titles.yaml`` maps generic
+titles to delegation levels. User overrides (``feeds.yaml`` ``actors:``) replace bundled actors
+of the same name and add new ones.
+
+Everything here is built once into compiled regular expressions; nothing is looked up per word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pycountry
+import yaml
+
+from tracker.config import ActorConfig
+from tracker.values import DelegationLevel
+
+# pycountry short names that are ambiguous or misleading as bare words ("Korea", "Congo",
+# "Georgia" the US state is a risk we accept; "Jersey", "Chad" as a first name are not).
+_AMBIGUOUS = {"Korea", "Congo", "Virgin Islands", "Jersey", "Guinea", "Niger", "Dominica", "Chad"}
+# Kinds of place mentions: which ones name a party and which ones can be a venue.
+PARTY_KINDS = {"country", "demonym", "metonym", "org", "group"}
+VENUE_KINDS = {"country", "city", "region", "metonym"}
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """One office of one person, valid on ``since <= day < until`` (open ends allowed)."""
+
+    title: str
+    level: DelegationLevel | None
+    since: date | None = None
+    until: date | None = None
+
+    def holds_on(self, day: date | None) -> bool:
+        if day is None:
+            return self.until is None
+        return (self.since is None or self.since <= day) and (
+            self.until is None or day < self.until
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person the tracker knows: canonical name, party and offices over time."""
+
+    name: str
+    party: str
+    offices: tuple[Office, ...] = ()
+
+    def office_on(self, day: date | None) -> Office | None:
+        """The office held on ``day`` (the latest one when several overlap), else None."""
+        held = [o for o in self.offices if o.holds_on(day)]
+        if held:
+            return max(held, key=lambda o: o.since or date.min)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A surface form of a place or party: ``code`` is the party code, ``venue`` its display."""
+
+    code: str
+    kind: str
+    venue: str
+
+
+@dataclass(frozen=True)
+class Dictionaries:
+    """Everything the rules look up, compiled. Build with :func:`load_dictionaries`."""
+
+    places: dict[str, Place]
+    actors: dict[str, Actor]
+    titles: dict[str, DelegationLevel | None]
+    place_re: re.Pattern[str]
+    actor_re: re.Pattern[str]
+    title_re: re.Pattern[str]
+    leader_titles: frozenset[str] = field(default_factory=frozenset)
+
+    def place(self, surface: str) -> Place | None:
+        return self.places.get(surface) or self.places.get(surface.lower())
+
+    def actor(self, surface: str) -> Actor | None:
+        return self.actors.get(surface.lower())
+
+    def title_level(self, title: str) -> DelegationLevel | None:
+        return self.titles.get(title.lower())
+
+
+def _alternation(words: Sequence[str]) -> str:
+    # Longest first so "deputy foreign minister" wins over "foreign minister".
+    ordered = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in ordered)
+
+
+def _data(name: str) -> Any:
+    text = resources.files("tracker.extract").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _country_names() -> dict[str, str]:
+    """Surface -> alpha-2 from pycountry: name, official name, common name, 'X' of 'X, Y of'."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        names = [c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)]
+        for n in names:
+            if not n:
+                continue
+            base = n.split(",")[0].split(" (")[0].strip()
+            for variant in {n, base}:
+                if "," in variant or "(" in variant or variant in _AMBIGUOUS:
+                    continue
+                out.setdefault(variant, c.alpha_2)
+    return out
+
+
+def _build_places() -> dict[str, Place]:
+    data = _data("places.yaml")
+    places: dict[str, Place] = {}
+    for surface, code in _country_names().items():
+        places[surface] = Place(code, "country", surface)
+    for code, info in (data.get("countries") or {}).items():
+        for alias in info.get("aliases") or []:
+            places[alias] = Place(code, "country", alias)
+        for dem in info.get("demonyms") or []:
+            places.setdefault(dem, Place(code, "demonym", dem))
+        for city in info.get("cities") or []:
+            places.setdefault(city, Place(code, "city", city))
+        for met in info.get("metonyms") or []:
+            venue = "Moscow" if "Kremlin" in met else met
+            places[met] = Place(code, "metonym", venue)
+    for code, regions in (data.get("regions") or {}).items():
+        for region in regions or []:
+            places[region] = Place(code, "region", region)
+    for section, kind in (("organisations", "org"), ("groups", "group")):
+        for code, names in (data.get(section) or {}).items():
+            for n in names:
+                places[n] = Place(code, kind, n)
+    return places
+
+
+def _parse_day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _bundled_actors() -> list[tuple[list[str], Actor]]:
+    out = []
+    for a in _data("actors.yaml")["actors"]:
+        offices = tuple(
+            Office(
+                o["title"],
+                DelegationLevel.parse(o.get("level")),
+                _parse_day(o.get("from")),
+                _parse_day(o.get("until")),
+            )
+            for o in a.get("offices") or []
+        )
+        out.append(([a["name"], *(a.get("aliases") or [])], Actor(a["name"], a["party"], offices)))
+    return out
+
+
+def _override_actors(overrides: Sequence[ActorConfig]) -> list[tuple[list[str], Actor]]:
+    out = []
+    for cfg in overrides:
+        offices = [Office(o.title, o.level, o.since, o.until) for o in cfg.offices]
+        if cfg.level is not None and not offices:
+            offices.append(Office(cfg.level.value.replace("_", " "), cfg.level))
+        out.append(([cfg.name, *cfg.aliases], Actor(cfg.name, cfg.party, tuple(offices))))
+    return out
+
+
+def _build_titles() -> dict[str, DelegationLevel | None]:
+    titles: dict[str, DelegationLevel | None] = {}
+    for level, words in _data("titles.yaml").items():
+        parsed = None if level == "none" else DelegationLevel.parse(level)
+        for w in words:
+            titles[w.lower()] = parsed
+    return titles
+
+
+def build_dictionaries(overrides: Sequence[ActorConfig] = ()) -> Dictionaries:
+    """Compile the bundled dictionaries plus ``overrides`` (which win by name and alias)."""
+    places = _build_places()
+    actors: dict[str, Actor] = {}
+    overridden = {n.lower() for cfg in overrides for n in (cfg.name, *cfg.aliases)}
+    for names, actor in _bundled_actors():
+        if any(n.lower() in overridden for n in names):
+            continue
+        for n in names:
+            actors[n.lower()] = actor
+    for names, actor in _override_actors(overrides):
+        for n in names:
+            actors[n.lower()] = actor
+    titles = _build_titles()
+    surfaces = list(places)
+    place_re = re.compile(rf"(?<![\w.])(?:{_alternation(surfaces)})(?![\w])")
+    actor_names = [
+        n
+        for names, _ in _bundled_actors() + _override_actors(overrides)
+        for n in names
+        if n.lower() in actors
+    ]
+    actor_re = re.compile(rf"(?<![\w])(?:{_alternation(actor_names)})(?![\w])")
+    title_re = re.compile(rf"(?<![\w])(?:{_alternation(list(titles))})(?![\w])", re.IGNORECASE)
+    leaders = frozenset(t for t, lv in titles.items() if lv is DelegationLevel.LEADER)
+    return Dictionaries(places, actors, titles, place_re, actor_re, title_re, leaders)
+
+
+@lru_cache(maxsize=1)
+def default_dictionaries() -> Dictionaries:
+    """The bundled dictionaries, built once per process."""
+    return build_dictionaries(())

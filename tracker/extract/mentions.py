@@ -1,0 +1,210 @@
+"""Who and where a sentence talks about: parties, people with titles and levels, the venue.
+
+A mention is a span of the sentence with what it resolves to. People come from the actor
+dictionary (level from the office held on the publication date) or from a generic title, with
+the party taken from a neighbouring demonym/country ("Russian Foreign Minister", "Iraq's national
+security advisor", "King Hassan of Morocco").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pycountry
+
+from tracker.extract.lexicon import PARTY_KINDS, VENUE_KINDS, Dictionaries, Place
+from tracker.values import DelegationLevel
+
+
+@dataclass(slots=True)
+class Mention:
+    """A party, place or person found in a sentence (character offsets into it)."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # "place" | "person"
+    party: str | None = None
+    place: Place | None = None
+    head: str | None = None  # a person's name, when the text gives one
+    title: str | None = None
+    level: DelegationLevel | None = None
+    known: bool = False  # a person from the actor dictionary
+
+
+# A capitalised name right after a title: "Foreign Minister Sergey Lavrov", "Hamas leader
+# Khalil al-Hayya", "Sheikh Hamad bin Khalifa al-Thani".
+_NAME_AFTER = re.compile(
+    r"\s+((?:[A-Z][\w'’.-]+|al-\w+|bin|ibn|von|van|der|den|de|la|el)"
+    r"(?:\s+(?:[A-Z][\w'’.-]+|al-\w+|bin|ibn|von|van|der|den|de|la|el|Al)){0,5})"
+)
+_NAME_STOP = {
+    "The", "On", "In", "At", "And", "But", "As", "Of", "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday", "Sunday", "Said", "Says", "Will", "Has", "Is",
+}  # fmt: skip
+_POSSESSIVE = re.compile(r"['’]s?\s*$")
+_WAR_BEFORE = re.compile(
+    r"(?:war|invasion|conflict|crisis|fighting|attacks?|assault|offensive|strikes?|aggression|"
+    r"refugees|unrest|situation|occupation|sanctions|tensions|border with|troops in|forces in|"
+    r"threat to|support for|aid to|evacuat\w+|genocide|bombing|shelling)"
+    r"\s+(?:in|of|on|against|over|to|into|from|near)?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_WAR_AFTER = re.compile(
+    r"^(?:['’]s\s+)?\s*(?:invasion|war|attack|assault|offensive|aggression|strikes?|troops|"
+    r"forces|military|shelling|bombardment|missile|drone|soldiers)\b",
+    re.IGNORECASE,
+)
+VENUE_RE = re.compile(
+    r"(?:\b(?:in|at|to|visits?|visited|visiting|arrives?\s+in|arrived\s+in|arriving\s+in|"
+    r"heads?\s+to|travel(?:s|led|ed)?\s+to|trip\s+to|visit\s+to|hosted\s+in|held\s+in)\s+)"
+    r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BORDER_AFTER = re.compile(r"^(?:[-–][A-Z]\w+)?\s+border\b")
+_VISIT_BEFORE = re.compile(
+    r"(?:\bvisits?|visited|visiting|visit\s+to|trip\s+to|arrived\s+in|arrives\s+in)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def country_name(code: str) -> str:
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        return code
+    return str(getattr(c, "common_name", None) or c.name).split(",")[0]
+
+
+def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Mention]:
+    """Every place/party and person mention in ``sentence``, left to right, no overlaps."""
+    found: list[Mention] = []
+    for m in d.actor_re.finditer(sentence):
+        actor = d.actor(m.group(0))
+        if actor is None:
+            continue
+        office = actor.office_on(day)
+        found.append(
+            Mention(
+                m.start(), m.end(), m.group(0), "person", actor.party, None, actor.name,
+                office.title if office else None, office.level if office else None, True,
+            )
+        )  # fmt: skip
+    taken = [(x.start, x.end) for x in found]
+    for m in d.place_re.finditer(sentence):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        place = d.place(m.group(0))
+        if place is None:
+            continue
+        party = place.code if place.kind in PARTY_KINDS else None
+        found.append(Mention(m.start(), m.end(), m.group(0), "place", party, place))
+    taken = [(x.start, x.end) for x in found]
+    for m in d.title_re.finditer(sentence):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        found.append(_title_mention(sentence, m, d, found))
+    found.sort(key=lambda x: x.start)
+    return _attach_titles(sentence, found)
+
+
+def _title_mention(
+    sentence: str, m: re.Match[str], d: Dictionaries, found: list[Mention]
+) -> Mention:
+    title = m.group(0).lower()
+    mention = Mention(m.start(), m.end(), m.group(0), "person", None, None, None, title)
+    mention.level = d.title_level(title)
+    name = _NAME_AFTER.match(sentence, m.end())
+    if name and name.group(1).split()[0] not in _NAME_STOP:
+        words = name.group(1).split()
+        while words and words[-1] in _NAME_STOP:
+            words.pop()
+        if words and not d.place(" ".join(words)):
+            mention.head = " ".join(words)
+            mention.end = m.end() + 1 + len(" ".join(words))
+    return mention
+
+
+def _attach_titles(sentence: str, found: list[Mention]) -> list[Mention]:
+    """Give titled people their party and merge a title with the known person it introduces."""
+    out: list[Mention] = []
+    for i, mention in enumerate(found):
+        if mention.kind != "person" or mention.known:
+            out.append(mention)
+            continue
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if nxt is not None and nxt.known and 0 <= nxt.start - mention.end <= 2:
+            # "President Donald Trump": the dictionary knows the person; keep the written title.
+            nxt.title = nxt.title or mention.title
+            continue
+        if mention.head and nxt is not None and nxt.known and nxt.start < mention.end:
+            nxt.title = mention.title
+            continue
+        mention.party = _party_near(sentence, mention, out, found[i + 1 :])
+        out.append(mention)
+    return out
+
+
+def _party_near(
+    sentence: str, person: Mention, before: list[Mention], after: list[Mention]
+) -> str | None:
+    """The party of a titled person: "Russian X", "Russia's X", "X of Russia", "Hamas leader"."""
+    for prev in reversed(before):
+        gap = sentence[prev.end : person.start]
+        if prev.kind == "person":
+            break
+        if prev.party and len(gap) <= 30 and not re.search(r"[,;:]|\b(?:and|with|to)\b", gap):
+            # "Russia's EU ambassador": the possessive owner wins over the nearer name.
+            if _POSSESSIVE.match(gap) or gap.strip() == "" or re.fullmatch(r"\s*\w+\s*", gap):
+                owner = _possessive_owner(sentence, before, person)
+                return owner or prev.party
+        break
+    for nxt in after[:1]:
+        gap = sentence[person.end : nxt.start]
+        if nxt.party and re.fullmatch(r"\s+(?:of|from)\s+(?:the\s+)?", gap):
+            return nxt.party
+    return None
+
+
+def _possessive_owner(sentence: str, before: list[Mention], person: Mention) -> str | None:
+    for prev in reversed(before):
+        if prev.party and person.start - prev.end <= 30:
+            if re.match(r"['’]s?\b", sentence[prev.end : prev.end + 2]):
+                return prev.party
+    return None
+
+
+def is_background_place(sentence: str, m: Mention) -> bool:
+    """True for places in a war/crisis frame ("invasion of Ukraine", "Russia's invasion")."""
+    before = sentence[max(0, m.start - 40) : m.start]
+    after = sentence[m.end : m.end + 30]
+    return bool(_WAR_BEFORE.search(before) or _WAR_AFTER.match(after))
+
+
+def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Mention | None, bool]:
+    """The venue of the event in ``sentence``: (display, mention, visited).
+
+    ``visited`` is True when the place is the object of a visit ("visits Ukraine"): then its
+    country takes part (it hosts), unlike a city named after "in".
+    """
+    best: tuple[str | None, Mention | None, bool] = (None, None, False)
+    for m in mentions:
+        if m.place is None:
+            continue
+        before = sentence[max(0, m.start - 40) : m.start]
+        after = sentence[m.end : m.end + 20]
+        if m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after):
+            if re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
+                return f"{country_name(m.place.code)} border", m, False
+        if m.place.kind not in VENUE_KINDS or not VENUE_RE.search(before):
+            continue
+        if _WAR_BEFORE.search(before) or re.search(r"\bsummit of\s+$", before):
+            continue
+        visited = bool(_VISIT_BEFORE.search(before))
+        candidate = (m.place.venue, m, visited)
+        # A city beats a country ("in Doha, Qatar"); the first city wins.
+        if best[1] is None or (m.place.kind in ("city", "metonym", "region") and best[1].place
+                               and best[1].place.kind == "country"):  # fmt: skip
+            best = candidate
+    return best

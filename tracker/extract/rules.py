@@ -1,0 +1,409 @@
+"""Sentence -> claims: triggers, lifecycle and modality, parties, summit-or-talks, delegations.
+
+Each rule family looks for its trigger words in the clause that contains them (a headline's
+"Ukraine tensions:" prefix and "as/amid/while …" side clauses are separate clauses), then reads
+the lifecycle from marker words in that clause, in priority order: declining > denial >
+cancellation > postponement > proposal > hedging > future > took place.
+
+Denials and refusals are never positive events (see ``__init__`` docstring for what is emitted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.extract import dates
+from tracker.extract.lexicon import Dictionaries
+from tracker.extract.mentions import Mention, find_mentions, find_venue, is_background_place
+from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel
+
+_I = re.IGNORECASE
+MEET_RE = re.compile(
+    r"\b(?:talks|negotiations?|negotiat(?:e|ed|es|ing)|summits?|meet|meets|met|meetings?|"
+    r"visit|visits|visited|visiting|hosted|received|receives|warm welcome|mediation|"
+    r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|"
+    r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
+    _I,
+)
+CEASE_RE = re.compile(
+    r"\b(?:cease-?fires?|truces?|cessation of hostilities|pause (?:in )?fire|armistice)\b"
+    r"(?!\s+(?:talks|negotiations))",
+    _I,
+)
+PRISON_RE = re.compile(
+    r"\b(?:(?:prisoners?|pows?|captives?|detainees?|hostages?)\W+(?:\w+\W+){0,3}?"
+    r"(?:swap|exchange)\w*|(?:swap|exchange)\w*\W+(?:\w+\W+){0,3}?(?:prisoners?|pows?|captives?|"
+    r"detainees?)|\d[\d,]*-for-\d[\d,]*)",
+    _I,
+)
+SPEECH_RE = re.compile(
+    r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
+    r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|"
+    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees|believes?|hopes?|agreed to)\b",
+    _I,
+)
+TOPIC_RE = re.compile(
+    r"\b(?:talks|negotiat\w*|diplomacy|diplomatic (?:solution|efforts?|front|path|route)|"
+    r"peace (?:talks|deal|plan|process|demands|conditions|terms|settlement|agreement|"
+    r"negotiations|efforts?|initiative|proposal|treaty)|plan for peace|cease-?fire|truce|"
+    r"mediat\w*|settlement|breakthrough|interim peace deals?|framework agreement|deal between|"
+    r"conditions for ending|official contact|reach an agreement|land-for-security)\b",
+    _I,
+)
+_CLAUSE_SEP = re.compile(
+    r"\s+(?:as|amid|while|despite|but|because|following|after|before|whereas)\s+|[;]|\s[–—-]\s|"
+    r"(?<=\w):\s",
+    _I,
+)
+_ATTRIBUTION = re.compile(
+    r",\s*(?:[^,]{0,80}?\s)?(?:said|says|told|reported|reports|announced|confirmed|added|"
+    r"quoted)\b[^,]*$",
+    _I,
+)
+DECLINE_RE = re.compile(
+    r"\b(?:(?:will|would|did|does|do|to)\s+not\s+(?:attend|go|travel|take part|participate|join)|"
+    r"won'?t\s+(?:attend|go|travel|take part|join)|not\s+(?:be\s+)?(?:attending|going|travel\w*|"
+    r"taking part|participat\w*)|refus\w+\s+to\s+(?:meet|attend|see|join)|"
+    r"declin\w+\s+(?:to\s+(?:attend|meet|join)|(?:an?\s+|the\s+)?invitation)|"
+    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|skip(?:s|ped|ping)?|snub\w*|stay(?:s|ed)? away)\b",
+    _I,
+)
+DENY_RE = re.compile(
+    r"\b(?:no plans? (?:to|for)|not (?:planning|planned|scheduled|expected) to|"
+    r"(?:will|would|does|did|do)\s*(?:not|n't) (?:meet|hold|negotiate|talk)|"
+    r"rule[sd]? out (?:a |any )?(?:meeting|talks|summit|negotiations)|"
+    r"den(?:y|ies|ied) (?:\w+ ){0,4}(?:meeting|summit|talks)|"
+    r"no (?:meeting|summit|talks) (?:is |was |are )?(?:planned|scheduled|expected)|"
+    r"not (?:negotiate|meet))\b",
+    _I,
+)
+CANCEL_RE = re.compile(
+    r"\b(?:cancel(?:l?ed|s|ling|lation)?|call(?:ed|s)? off|scrap(?:ped|s)?|shelved?|"
+    r"suspend(?:ed|s)?|withdr(?:ew|aws?|awn|awal) from|pull(?:ed|s)? out of|"
+    r"ended (?:\w+ )?(?:mediation|talks|negotiations|efforts)|break off|broke off|collapsed)\b",
+    _I,
+)
+POSTPONE_RE = re.compile(
+    r"\b(?:postpone[sd]?|postponement|delay(?:ed|s)?|pushed back|put off|reschedul\w+|"
+    r"moved to|brought forward)\b",
+    _I,
+)
+PROPOSE_RE = re.compile(
+    r"\b(?:propos\w*|offer\w*|invit\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|ready to|"
+    r"willing(?:ness)? to|prepared to|would (?:meet|host|negotiate|hold)|"
+    r"wants? to (?:meet|talk|negotiate)|seek(?:s|ing)? (?:talks|a meeting|negotiations|a summit)|"
+    r"suggest\w*|launched a mediation|challeng\w+ \w+ to|wait for)\b",
+    _I,
+)
+HEDGE_RE = re.compile(
+    r"\b(?:could|might|possible|possibly|reportedly|reports? (?:that|of)|report of|"
+    r"sources? (?:say|said)|considering|mull\w*|float\w*|in principle|only if|unless|"
+    r"rumou?r\w*|speculat\w+|(?:not|refus\w+ to) confirm\w*|potential)\b|\bmay\b(?!\s+\d)",
+)
+FUTURE_RE = re.compile(
+    r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
+    r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|due to|expected to|arrives?|arriving|"
+    r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
+    _I,
+)
+_NON_DIPLOMATIC = re.compile(
+    r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
+    r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
+    r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees|journalists|"
+    r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
+    r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
+    r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands))\b",
+    _I,
+)
+_PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
+_DIPLOMATIC_NOUN = re.compile(
+    r"\b(?:talks|negotiat\w*|summits?|delegations?|mediat\w*|diplomat\w*|envoys?)\b", _I
+)
+
+
+@dataclass(slots=True)
+class Context:
+    """What a sentence is analysed against."""
+
+    d: Dictionaries
+    published: date | None
+    field: str  # "title" | "summary"
+
+
+def clauses(sentence: str) -> list[tuple[int, str]]:
+    """(offset, text) of each clause; a trailing attribution (", officials said") is dropped."""
+    out = []
+    pos = 0
+    for m in _CLAUSE_SEP.finditer(sentence):
+        out.append((pos, sentence[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, sentence[pos:]))
+    result = []
+    for off, text in out:
+        text = _ATTRIBUTION.sub("", text) if text.count(",") else text
+        if text.strip():
+            result.append((off, text))
+    return result
+
+
+def _participants(
+    clause: str, mentions: list[Mention], venue_m: Mention | None, visited: bool
+) -> list[str]:
+    parties: list[str] = []
+    for m in mentions:
+        if not m.party:
+            continue
+        if m.place is not None:
+            if m is venue_m and not visited:
+                continue
+            if m.place.kind == "demonym" and clause[max(0, m.start - 4) : m.start].lower().endswith(
+                ("pro-", "anti-")
+            ):
+                continue
+            if _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m):
+                continue
+        if m.party not in parties:
+            parties.append(m.party)
+    return parties
+
+
+def _date(clause: str, ctx: Context, direction: int) -> tuple[date | None, DatePrecision]:
+    when, precision, _ = dates.resolve(clause, ctx.published, direction)
+    return when, precision
+
+
+def _speaker(clause: str, mentions: list[Mention], verb: re.Match[str]) -> Mention | None:
+    """Who states something: the nearest party-bearing mention left of the verb, else after."""
+    left = [m for m in mentions if m.end <= verb.start() and m.party]
+    if left:
+        people = [m for m in left if m.kind == "person"]
+        return people[-1] if people and verb.start() - people[-1].end < 60 else left[0]
+    right = [m for m in mentions if m.start >= verb.end() and m.party]
+    return right[0] if right else None
+
+
+def analyse(sentence: str, ctx: Context) -> Iterator[Claim]:
+    """All claims one sentence makes."""
+    for _offset, clause in clauses(sentence):
+        yield from _analyse_clause(clause, sentence, ctx)
+    yield from _position(sentence, ctx)
+
+
+def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]:
+    has_meet = MEET_RE.search(clause)
+    has_cease = CEASE_RE.search(clause)
+    has_prison = PRISON_RE.search(clause)
+    if not (has_meet or has_cease or has_prison):
+        return
+    mentions = find_mentions(clause, ctx.d, ctx.published)
+    if not any(m.party for m in mentions):
+        return
+    venue, venue_m, visited = find_venue(clause, mentions)
+    parties = _participants(clause, mentions, venue_m, visited)
+    if has_prison:
+        yield _claim(ClaimType.PRISONER_EXCHANGE, clause, ctx, parties=parties, direction=-1)
+    if has_cease:
+        yield from _ceasefire(clause, ctx, mentions, parties, has_cease)
+    if has_meet and not (
+        has_cease and not MEET_RE.search(clause[: has_cease.start()] + clause[has_cease.end() :])
+    ):
+        yield from _meeting(clause, sentence, ctx, mentions, parties, venue, visited)
+
+
+def _claim(kind: ClaimType, clause: str, ctx: Context, direction: int, **kw: object) -> Claim:
+    when, precision = _date(clause, ctx, direction)
+    fields: dict[str, object] = {
+        "type": kind,
+        "date": when,
+        "date_precision": precision,
+        "evidence": clause.strip(),
+        "evidence_field": ctx.field,
+    }
+    fields.update(kw)
+    if "parties" in fields:
+        fields["parties"] = tuple(fields["parties"])  # type: ignore[arg-type]
+    return Claim(**fields)  # type: ignore[arg-type]
+
+
+def _ceasefire(
+    clause: str, ctx: Context, mentions: list[Mention], parties: list[str], hit: re.Match[str]
+) -> Iterator[Claim]:
+    agreed = re.search(
+        r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|took effect|"
+        r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
+        r"violat\w*|implement\w*)\b",
+        clause,
+        _I,
+    )
+    proposed = re.search(
+        r"\b(?:propos\w*|call(?:s|ed|ing)? for|urg\w+|demand\w*|offer\w*|appeal\w*|seek\w*|"
+        r"push\w* for|wants?|suggest\w*|arrange\w*)\b",
+        clause,
+        _I,
+    )
+    if agreed and not (
+        proposed and proposed.start() < agreed.start() and "proposed by" not in clause
+    ):
+        yield _claim(ClaimType.CEASEFIRE_AGREED, clause, ctx, -1, parties=parties)
+    elif proposed:
+        owner = _proposer(clause, mentions, proposed)
+        yield _claim(ClaimType.CEASEFIRE_PROPOSED, clause, ctx, +1, parties=parties, proposer=owner)
+
+
+def _proposer(clause: str, mentions: list[Mention], verb: re.Match[str]) -> str | None:
+    """The party behind a proposal: "X's proposal", "offer from X", else the subject."""
+    after = [m for m in mentions if m.start >= verb.end() and m.party]
+    if after and re.match(
+        r"\s+(?:\w+\s+){0,2}?(?:from|by)\s+(?:the\s+)?$", clause[verb.end() : after[0].start] + " "
+    ):
+        return after[0].party
+    left = [m for m in mentions if m.end <= verb.start() and m.party]
+    for m in reversed(left):
+        if re.match(r"['’]s?\b", clause[m.end : m.end + 2]) or re.match(
+            r"\s+\w+['’]s\b", clause[m.end :]
+        ):
+            return m.party
+    return left[0].party if left else (after[0].party if after else None)
+
+
+def _is_summit(clause: str, mentions: list[Mention], parties: list[str], visited: bool) -> bool:
+    if re.search(r"\bsummits?\b", clause, _I):
+        return True
+    people = [m for m in mentions if m.kind == "person" and m.party in parties]
+    if not people:
+        return False
+    if any(m.level is not DelegationLevel.LEADER for m in people):
+        return False
+    led = {m.party for m in people}
+    unled = [p for p in parties if p not in led]
+    if len(led) >= 2 and not unled:
+        return True
+    # A leader's visit to (or hosting of) a country whose counterpart is not named.
+    hosted = re.search(r"\bwarm welcome|\bhosted\b", clause, _I) is not None
+    return len(led) == 1 and len(unled) == 1 and (visited or hosted)
+
+
+def _meeting(
+    clause: str,
+    sentence: str,
+    ctx: Context,
+    mentions: list[Mention],
+    parties: list[str],
+    venue: str | None,
+    visited: bool,
+) -> Iterator[Claim]:
+    if _NON_DIPLOMATIC.search(clause):
+        return
+    people = [m for m in mentions if m.kind == "person" and m.party]
+    diplomatic = _DIPLOMATIC_NOUN.search(clause) or visited
+    ranked = any(m.level is not None and m.level.rank >= 2 for m in people)
+    if len(parties) < 2 and not (parties and (diplomatic or ranked)):
+        return
+    summit = _is_summit(clause, mentions, parties, visited)
+    low = clause.lower()
+    decline = DECLINE_RE.search(clause)
+    if decline:
+        who = _speaker(clause, mentions, decline)
+        if who is not None:
+            yield _claim(
+                ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
+                person=who.head if who.kind == "person" else None,
+            )  # fmt: skip
+        return
+    if DENY_RE.search(clause):
+        if summit:
+            yield _claim(ClaimType.SUMMIT_RUMORED, clause, ctx, +1, parties=parties,
+                         venue=venue, negated=True)  # fmt: skip
+        return  # a refusal to negotiate is a stance: _position reports it
+    hedged = bool(HEDGE_RE.search(clause))
+    kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
+    if kind is None:
+        return
+    claim = _claim(
+        kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra
+    )
+    yield claim
+    if not summit and kind not in (ClaimType.TALKS_CANCELLED,):
+        yield from _delegations(clause, ctx, mentions, parties)
+
+
+def _lifecycle(
+    clause: str, low: str, sentence: str, summit: bool, hedged: bool, mentions: list[Mention]
+) -> tuple[ClaimType | None, int, dict[str, object]]:
+    if CANCEL_RE.search(clause):
+        if hedged or re.search(r"\b(?:threat\w*|if)\b", low):
+            return None, 0, {}
+        return (ClaimType.SUMMIT_CANCELLED if summit else ClaimType.TALKS_CANCELLED), -1, {}
+    if POSTPONE_RE.search(clause):
+        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_RESCHEDULED), +1, {}
+    proposal = PROPOSE_RE.search(clause)
+    if proposal:
+        owner = _proposer(clause, mentions, proposal)
+        if summit:
+            speaker = next(
+                (m.head for m in mentions if m.kind == "person" and m.party == owner and m.head),
+                owner,
+            )
+            return ClaimType.SUMMIT_RUMORED, +1, {"proposer": owner, "speaker": speaker}
+        return ClaimType.TALKS_PROPOSED, +1, {"proposer": owner}
+    if summit and hedged:
+        return ClaimType.SUMMIT_RUMORED, +1, {}
+    future = FUTURE_RE.search(clause) or (
+        not re.search(r"\b(?:met|held|took place|ended|began|visited|arrived|received)\b", low)
+        and FUTURE_RE.search(sentence)
+    )
+    if future:
+        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED), +1, {}
+    return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
+
+
+def _delegations(
+    clause: str, ctx: Context, mentions: list[Mention], parties: list[str]
+) -> Iterator[Claim]:
+    seen: set[str] = set()
+    for m in mentions:
+        if m.kind != "person" or not m.party or m.party in seen:
+            continue
+        if m.level is None and not m.head:
+            continue
+        around = clause[max(0, m.start - 12) : m.end + 14].lower()
+        if re.search(r"\b(?:says?|said|told|according to)\b", around):
+            continue  # a speaker, not a participant
+        seen.add(m.party)
+        yield _claim(
+            ClaimType.DELEGATION_ANNOUNCED, clause, ctx, +1, party=m.party, head=m.head,
+            head_title=m.title, level=m.level,
+        )  # fmt: skip
+
+
+def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
+    topic = TOPIC_RE.search(sentence)
+    if not topic:
+        return
+    verb = SPEECH_RE.search(sentence)
+    dash = re.search(r"\s[-–—]\s+([A-Z][^-–—]{2,60})$", sentence)
+    if not verb and not dash:
+        return
+    mentions = find_mentions(sentence, ctx.d, ctx.published)
+    who: Mention | None = None
+    if dash:
+        tail = [m for m in mentions if m.start >= dash.start(1) and m.party]
+        who = tail[0] if tail else None
+    if who is None and verb:
+        who = _speaker(sentence, mentions, verb)
+    if who is None or not who.party:
+        return
+    person = who.head if who.kind == "person" else None
+    stance = sentence.strip()[:200]
+    yield Claim(
+        type=ClaimType.POSITION_STATED,
+        party=who.party,
+        person=person,
+        stance=stance,
+        evidence=sentence.strip(),
+        evidence_field=ctx.field,
+    )

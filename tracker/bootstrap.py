@@ -69,7 +69,10 @@ class Tracker:
     view: Any
     interpreter: Interpreter
     clock: Clock = system_clock
+    #: Stamp for ``recorded_at`` (None: the real time). The recorded demo sets it.
+    recording_clock: Clock | None = None
     _projector: Any = field(default=None, repr=False)
+    _feed_states: Any = field(default=None, repr=False)
 
     @property
     def projector(self) -> Any:
@@ -78,6 +81,41 @@ class Tracker:
 
             self._projector = BriefingProjector(self.app, self.view)
         return self._projector
+
+    @property
+    def feed_states(self) -> Any:
+        """Per-feed poll state (validators, health) in the store's own database."""
+        if self._feed_states is None:
+            from tracker.feedstate import FeedStateStore
+
+            datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
+            if self.store.backend == "sqlite":
+                self._feed_states = FeedStateStore(datastore)
+            else:
+                self._feed_states = FeedStateStore(
+                    datastore, placeholder="%s", schema=self.store.schema
+                )
+        return self._feed_states
+
+    def poll(self, feeds: Any = None, **kwargs: Any) -> Any:
+        """Poll the given feeds (default: every enabled feed) once, then catch up projections."""
+        from tracker.domain import recording_clock
+        from tracker.ingest import poll_feeds
+
+        chosen = feeds if feeds is not None else [f for f in self.config.feeds if f.enabled]
+        with recording_clock(self.recording_clock):
+            return poll_feeds(
+                self.app, self.interpreter, chosen, self.feed_states,
+                settings=self.config.settings, clock=self.clock, **kwargs,
+            )
+
+    def process_alerts(self, *, deliver: bool = True) -> int:
+        """Raise alerts for new delegation-level changes and deliver pending ones."""
+        try:
+            from projections import alerts
+        except ImportError:  # alerts not installed in this build
+            return 0
+        return int(alerts.process(self, deliver=deliver) or 0)
 
     def catch_up(self, **kwargs: Any) -> Any:
         """Bring the read model up to date with the log."""

@@ -1,0 +1,356 @@
+"""Queries over the read model: the briefing at any date, its history, and diffs.
+
+"As of D" means, by default, everything *published* up to D (clock ``published``); with
+``as_recorded`` it means what this system had recorded by D (clock ``recorded``). Both read
+version rows valid at D plus the citations and track items visible at D, so the cost does
+not grow with the length of the history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from projections.views import OPEN, PUBLISHED, RECORDED, ReadModel, ts
+from tracker.values import DelegationLevel, iso
+
+DEFAULT_STALE_AFTER = timedelta(days=21)
+EVIDENCE_SHOWN = 5
+
+
+def _iso_ts(value: str | None) -> str | None:
+    """Storage timestamp -> the ``...Z`` ISO form used in every JSON output."""
+    if value is None:
+        return None
+    return iso(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC))
+
+
+def _evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["story"] not in seen:
+            seen[r["story"]] = {
+                "title": r["title"],
+                "link": r["link"],
+                "source": r["source"],
+                "published_at": _iso_ts(r["published_at"]),
+                "extractor_version": r.get("extractor_version"),
+            }
+    items = list(seen.values())
+    if len(items) > EVIDENCE_SHOWN:
+        items = items[:1] + items[-(EVIDENCE_SHOWN - 1):]
+    return items, len(seen)
+
+
+def _level_rank(level: str | None) -> int:
+    parsed = DelegationLevel.parse(level)
+    return parsed.rank if parsed else 0
+
+
+def briefing(
+    view: ReadModel,
+    track: str,
+    *,
+    as_of: datetime | None = None,
+    as_recorded: bool = False,
+    now: datetime | None = None,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
+    changes_shown: int = 25,
+) -> dict[str, Any]:
+    """The briefing document for ``track`` (DESIGN.md shape, stable snake_case keys)."""
+    clock = RECORDED if as_recorded else PUBLISHED
+    moment = as_of or now or datetime.now(UTC)
+    at = ts(moment) if as_of is not None else OPEN[:-1] + "8Z"  # "now": every current row
+    tracks = {t["slug"]: t for t in view.tracks()}
+    info = tracks.get(track, {"slug": track, "title": track, "parties": []})
+    states = view.engagement_states(track, clock, at)
+    by_engagement: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for c in view.citations(track, clock, at):
+        by_engagement[c["engagement_id"]][c["field"]].append(c)
+    engagements, rumours = [], []
+    for state in states:
+        cites = by_engagement.get(state["id"], {})
+        doc = _engagement_doc(state, cites, info["parties"])
+        if state["kind"] == "summit" and state.get("rumour"):
+            rumours.append(_rumour_doc(state, cites, moment, stale_after))
+        if state["kind"] == "talks" or state["status"] != "rumored":
+            engagements.append(doc)
+    engagements.sort(key=lambda e: (e["date"] or e["first_published"] or "", e["id"]), reverse=True)
+    rumours.sort(key=lambda r: r["since"] or "", reverse=True)
+    items = view.track_items(track, clock, at)
+    positions = [_position_doc(i) for i in items if i["kind"] == "position"]
+    developments = _developments(items)
+    changes = [
+        _change_doc(c)
+        for c in view.changes(track, since=None, until=at, clock=clock, limit=changes_shown)
+    ]
+    today = moment.date().isoformat()
+    upcoming = [
+        {"id": e["id"], "kind": e["kind"], "status": e["status"], "date": e["date"],
+         "venue": e["venue"], "parties": e["parties"]}
+        for e in engagements
+        if e["date"] and e["date"] >= today and e["status"] in ("proposed", "scheduled",
+                                                                 "rescheduled")
+    ]
+    sources: dict[str, int] = defaultdict(int)
+    for e in engagements:
+        for ev in e["evidence"]:
+            sources[ev["source"]] += 1
+    return {
+        "track": track,
+        "title": info.get("title") or track,
+        "parties": info.get("parties", []),
+        "as_of": iso(moment),
+        "clock": clock,
+        "engagements": engagements,
+        "rumours": rumours,
+        "positions": positions,
+        "developments": developments,
+        "changes": changes,
+        "looking_ahead": {
+            "upcoming": sorted(upcoming, key=lambda u: u["date"]),
+            "open_rumours": [r for r in rumours if r["status"] == "open"],
+        },
+        "sources": [{"source": s, "citations": n} for s, n in sorted(sources.items())],
+    }
+
+
+def _engagement_doc(
+    state: dict[str, Any], cites: dict[str, list[dict[str, Any]]], track_parties: list[str]
+) -> dict[str, Any]:
+    status_rows = [r for f, rows in cites.items() if f.startswith("status:") for r in rows]
+    all_rows = [r for rows in cites.values() for r in rows]
+    evidence, corroboration = _evidence(status_rows or all_rows)
+    _, total = _evidence(all_rows)
+    delegations = []
+    for party, d in sorted(state["delegations"].items()):
+        ev, n = _evidence(cites.get(f"delegation:{party}", []))
+        previous = d.get("previous")
+        delegations.append({
+            "party": party,
+            "head": d["head"],
+            "head_title": d["head_title"],
+            "level": d["level"],
+            "since": d["since"],
+            "previous": previous,
+            "basis": d.get("basis"),
+            "level_change": _shift(previous, d["level"]),
+            "evidence": ev,
+            "corroboration": n,
+        })
+    expected = []
+    for party, x in sorted(state["expected"].items()):
+        ev, _n = _evidence(cites.get(f"expected:{party}", []))
+        expected.append({
+            "party": party, "person": x["person"], "level": x["level"], "since": x["since"],
+            "declined": x["declined"], "sent": party in state["delegations"], "evidence": ev,
+        })
+    conflicts = []
+    for fld, values in sorted(state["conflicts"].items()):
+        conflicts.append({
+            "field": fld,
+            "values": [
+                {"value": v, "evidence": _evidence(cites.get(f"{fld}:{v}", []))[0]}
+                for v in values
+            ],
+        })
+    mediators = [p for p in state["parties"] if track_parties and p not in track_parties]
+    return {
+        "id": state["id"],
+        "kind": state["kind"],
+        "status": state["status"],
+        "status_since": state.get("status_since"),
+        "parties": state["parties"],
+        "mediators": mediators,
+        "venue": state["venue"],
+        "date": state["date"],
+        "date_precision": state["date_precision"],
+        "delegations": delegations,
+        "expected": expected,
+        "declined": state.get("declined", {}),
+        "conflicts": conflicts,
+        "evidence": evidence,
+        "corroboration": corroboration,
+        "citations": total,
+        "first_published": state.get("first_published"),
+    }
+
+
+def _shift(previous: dict[str, Any] | None, level: str | None) -> dict[str, Any] | None:
+    if not previous:
+        return None
+    a, b = _level_rank(previous.get("level")), _level_rank(level)
+    if not a or not b or a == b:
+        return None
+    return {"direction": "upgrade" if b > a else "downgrade", "step": abs(b - a)}
+
+
+def _rumour_doc(
+    state: dict[str, Any], cites: dict[str, list[dict[str, Any]]], moment: datetime,
+    stale_after: timedelta,
+) -> dict[str, Any]:
+    rumour = state["rumour"]
+    rows = cites.get("status:rumored", [])
+    evidence, corroboration = _evidence(rows)
+    last = max((r["published_at"] for r in rows), default=None)
+    status = rumour["status"]
+    if status == "open" and last is not None:
+        last_dt = datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        if moment - last_dt > stale_after:
+            status = "stale"
+    denial, _ = _evidence(cites.get("rumour:denied", []))
+    return {
+        "id": state["id"],
+        "kind": "summit",
+        "parties": state["parties"],
+        "venue": state["venue"],
+        "date": state["date"],
+        "speaker": rumour.get("speaker"),
+        "status": status,
+        "since": rumour.get("since"),
+        "last_reported": _iso_ts(last),
+        "resolved_at": rumour.get("resolved_at"),
+        "denied_by": rumour.get("denied_by"),
+        "engagement_status": state["status"],
+        "evidence": evidence,
+        "denials": denial,
+        "corroboration": corroboration,
+    }
+
+
+def _position_doc(item: dict[str, Any]) -> dict[str, Any]:
+    p = item["payload"]
+    return {
+        "party": p.get("party"),
+        "person": p.get("person"),
+        "stance": p.get("stance"),
+        "published_at": _iso_ts(item["published_at"]),
+        "evidence": [{"title": item["title"], "link": item["link"], "source": item["source"],
+                      "published_at": _iso_ts(item["published_at"])}],
+    }
+
+
+def _developments(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for i in items:
+        if i["kind"] == "development":
+            facts[i["fact"]].append(i)
+    out = []
+    for rows in facts.values():
+        first = rows[0]["payload"]
+        evidence, n = _evidence(rows)
+        out.append({
+            "type": first["type"],
+            "parties": first["parties"],
+            "date": first.get("date") or rows[0]["published_at"][:10],
+            "first_reported": _iso_ts(rows[0]["published_at"]),
+            "evidence": evidence,
+            "corroboration": n,
+        })
+    out.sort(key=lambda d: d["first_reported"] or "", reverse=True)
+    return out
+
+
+def _change_doc(c: dict[str, Any]) -> dict[str, Any]:
+    detail = c.get("detail") or {}
+    return {
+        "engagement_id": c["engagement_id"],
+        "engagement": detail.get("engagement"),
+        "field": c["field"],
+        "old": c["old"],
+        "new": c["new"],
+        "level_change": detail.get("level_change"),
+        "basis": detail.get("basis"),
+        "published_at": _iso_ts(c["published_at"]),
+        "recorded_at": _iso_ts(c["recorded_at"]),
+        "evidence": (
+            {**detail["evidence"], "published_at": _iso_ts(detail["evidence"]["published_at"])}
+            if detail.get("evidence") else None
+        ),
+        "extractor_version": c["extractor_version"],
+        "cause": c["cause"],
+    }
+
+
+def history(
+    view: ReadModel,
+    track: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    as_recorded: bool = False,
+) -> dict[str, Any]:
+    """Every change to the track's briefing between two dates, oldest first."""
+    clock = RECORDED if as_recorded else PUBLISHED
+    rows = view.changes(
+        track, since=ts(since) if since else None, until=ts(until) if until else None,
+        clock=clock, limit=None,
+    )
+    return {
+        "track": track,
+        "clock": clock,
+        "since": iso(since),
+        "until": iso(until),
+        "changes": [_change_doc(c) for c in rows],
+    }
+
+
+def diff(
+    view: ReadModel,
+    track: str,
+    start: datetime,
+    end: datetime,
+    *,
+    as_recorded: bool = False,
+) -> dict[str, Any]:
+    """What changed in the briefing between ``start`` and ``end``."""
+    before = briefing(view, track, as_of=start, as_recorded=as_recorded, changes_shown=0)
+    after = briefing(view, track, as_of=end, as_recorded=as_recorded, changes_shown=0)
+    old = {e["id"]: e for e in before["engagements"] + _rumour_engagements(before)}
+    new = {e["id"]: e for e in after["engagements"] + _rumour_engagements(after)}
+    keys = ("status", "venue", "date", "parties")
+    changed = []
+    for eid in sorted(set(old) & set(new)):
+        a, b = old[eid], new[eid]
+        fields = {k: {"old": a.get(k), "new": b.get(k)} for k in keys if a.get(k) != b.get(k)}
+        da = {d["party"]: (d["head"], d["level"]) for d in a.get("delegations", [])}
+        db = {d["party"]: (d["head"], d["level"]) for d in b.get("delegations", [])}
+        for party in sorted(set(da) | set(db)):
+            if da.get(party) != db.get(party):
+                fields[f"delegation.{party}"] = {
+                    "old": _pair(da.get(party)), "new": _pair(db.get(party))
+                }
+        if fields:
+            changed.append({"id": eid, "kind": b["kind"], "fields": fields})
+    hist = history(view, track, since=start, until=end, as_recorded=as_recorded)
+    return {
+        "track": track,
+        "clock": before["clock"],
+        "from": iso(start),
+        "to": iso(end),
+        "added": [new[i] for i in sorted(set(new) - set(old))],
+        "removed": [old[i] for i in sorted(set(old) - set(new))],
+        "changed": changed,
+        "rumours": {
+            "before": [(r["id"], r["status"]) for r in before["rumours"]],
+            "after": [(r["id"], r["status"]) for r in after["rumours"]],
+        },
+        "changes": hist["changes"],
+    }
+
+
+def _pair(v: tuple[str | None, str | None] | None) -> dict[str, Any] | None:
+    return None if v is None else {"head": v[0], "level": v[1]}
+
+
+def _rumour_engagements(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    ids = {e["id"] for e in doc["engagements"]}
+    return [
+        {"id": r["id"], "kind": "summit", "status": "rumored", "venue": r["venue"],
+         "date": r["date"], "parties": r["parties"], "delegations": []}
+        for r in doc["rumours"] if r["id"] not in ids
+    ]

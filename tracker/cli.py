@@ -1,0 +1,415 @@
+"""The ``tracker`` command line (typer + rich). Thin: parses options, calls the library, prints.
+
+Every :class:`~tracker.errors.TrackerError` becomes one line on stderr and its exit code
+(2 for a bad config or bad input, 3 for an unreachable store); ``--format json`` prints
+nothing but JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tracker.config import load_config, store_url
+from tracker.errors import InputError, TrackerError
+
+app = typer.Typer(
+    name="tracker",
+    help=(
+        "Event-sourced tracker of diplomatic developments: polls news feeds, extracts "
+        "typed sourced events, and keeps a briefing, its history and alerts."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class _Opts:
+    config: str | None = None
+    store: str | None = None
+
+
+OPTS = _Opts()
+
+
+@app.callback()
+def _global(
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="feeds.yaml to use [env TRACKER_CONFIG; default ./feeds.yaml]"),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Event store URL: sqlite:///path.db or postgresql://user@host/db "
+            "[env TRACKER_STORE; default sqlite:///tracker.db]",
+        ),
+    ] = None,
+) -> None:
+    OPTS.config, OPTS.store = config, store
+
+
+def open_tracker(*, catch_up: bool = True) -> Any:
+    """Load the config, open the store and bring the projections up to date."""
+    from tracker.bootstrap import make_tracker
+
+    cfg = load_config(OPTS.config)
+    tracker = make_tracker(cfg, store_url(OPTS.store))
+    if catch_up:
+        tracker.catch_up()
+    return tracker
+
+
+def parse_when(value: str, *, end_of_day: bool = True) -> datetime:
+    """``2025-05-16`` (end of that day, UTC) or an ISO date-time (``…Z`` or with offset).
+
+    Raises:
+        InputError: not a date or date-time.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            d = datetime.strptime(text, "%Y-%m-%d").date()
+            t = time(23, 59, 59, 999999) if end_of_day else time(0, 0)
+            return datetime.combine(d, t, tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD) or ISO date-time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _track(tracker: Any, slug: str | None) -> str:
+    from tracker.interpret import effective_tracks
+
+    tracks = effective_tracks(tracker.config)
+    if slug is None:
+        return tracks[0].slug
+    known = [t.slug for t in tracks]
+    if slug not in known:
+        raise InputError(f"unknown track {slug!r} (known: {', '.join(known)})")
+    return slug
+
+
+def _print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _print_markdown(text: str) -> None:
+    if out.is_terminal:
+        from rich.markdown import Markdown
+
+        out.print(Markdown(text))
+    else:
+        sys.stdout.write(text)
+
+
+FORMAT_HELP = "Output format"
+
+
+@app.command()
+def poll(
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="Poll only this feed (repeatable).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Poll every feed once now, record new entries, update briefing and alerts.
+
+    Exits 0 when the run completed, even if some feeds failed (each failure is listed and
+    recorded); 2 on a bad config.
+    """
+    from tracker.ui import poll_with_progress, poll_summary_table
+
+    tracker = open_tracker(catch_up=False)
+    with tracker:
+        feeds = [f for f in tracker.config.feeds if f.enabled]
+        if feed:
+            unknown = sorted(set(feed) - {f.name for f in tracker.config.feeds})
+            if unknown:
+                raise InputError(f"unknown feed(s): {', '.join(unknown)}")
+            feeds = [f for f in tracker.config.feeds if f.name in set(feed)]
+        report = poll_with_progress(tracker, feeds, show=fmt != "json" and err.is_terminal)
+        tracker.catch_up()
+        raised = _process_alerts(tracker)
+        if fmt == "json":
+            _print_json({
+                "feeds": [_outcome_json(o) for o in report.outcomes],
+                "new": report.new, "revised": report.revised,
+                "failed": len(report.failed), "alerts": raised,
+            })
+            return
+        out.print(poll_summary_table(report))
+        out.print(
+            f"{report.new} new, {report.revised} revised entries; "
+            f"{len(report.failed)} of {len(report.outcomes)} feed(s) failed; "
+            f"{raised} alert(s) raised."
+        )
+
+
+def _outcome_json(o: Any) -> dict[str, Any]:
+    from tracker.values import iso
+
+    return {
+        "name": o.feed, "status": o.status, "new": o.new, "revised": o.revised,
+        "entries": o.entries, "http_status": o.http_status, "error": o.error,
+        "error_kind": o.error_kind, "problem": o.problem, "next_poll": iso(o.next_poll_at),
+    }
+
+
+def _process_alerts(tracker: Any) -> int:
+    """Raise and deliver alerts; returns how many were raised."""
+    return int(tracker.process_alerts(deliver=True))
+
+
+@app.command()
+def run() -> None:
+    """Run the scheduler daemon: one job per feed at its interval; stops cleanly on SIGTERM."""
+    from tracker.scheduler import run_daemon
+
+    tracker = open_tracker()
+    with tracker:
+        run_daemon(tracker)
+
+
+@app.command()
+def extract(
+    file: Annotated[str, typer.Argument(help="JSON-lines file, or - for standard input")] = "-",
+) -> None:
+    """Extract claims from JSON lines {"id","title","summary","published","link"} (stateless).
+
+    Writes one JSON line per input line: {"id": ..., "events": [...]}. Bad lines are reported
+    on stderr with their line number; the exit code is then 2, after every good line is done.
+    """
+    from tracker.extract import LineError, extract_jsonl, load_dictionaries
+
+    actors = []
+    if OPTS.config or Path("feeds.yaml").exists():
+        try:
+            actors = list(load_config(OPTS.config).actors)
+        except TrackerError:
+            if OPTS.config:
+                raise
+    dictionaries = load_dictionaries(actors)
+    errors: list[LineError] = []
+    if file == "-":
+        extract_jsonl(sys.stdin, sys.stdout, dictionaries, errors)
+    else:
+        try:
+            with open(file, encoding="utf-8", errors="replace") as fh:
+                extract_jsonl(fh, sys.stdout, dictionaries, errors)
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read: {exc.strerror}") from None
+    sys.stdout.flush()
+    if errors:
+        for e in errors[:20]:
+            err.print(f"{file}: {e}", markup=False, highlight=False)
+        if len(errors) > 20:
+            err.print(f"... and {len(errors) - 20} more bad line(s)")
+        raise typer.Exit(2)
+
+
+@app.command()
+def briefing(
+    track: Annotated[str | None, typer.Option(help="Track slug (default: the first track)")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date (YYYY-MM-DD = end of that day, UTC) or date-time"),
+    ] = None,
+    as_recorded: Annotated[
+        bool,
+        typer.Option("--as-recorded", help="As recorded by this tracker at that time, not as "
+                     "published"),
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md, json or html")] = "md",
+) -> None:
+    """The briefing: meetings, delegations and levels, rumours, positions, changes, sources."""
+    from projections.replay import briefing as build
+
+    _check_format(fmt, ("md", "json", "html"))
+    tracker = open_tracker()
+    with tracker:
+        doc = build(
+            tracker.view, _track(tracker, track),
+            as_of=parse_when(as_of) if as_of else None, as_recorded=as_recorded,
+            now=tracker.clock(), stale_after=tracker.config.settings.stale_rumour_after,
+        )
+        _emit(doc, fmt, "briefing")
+
+
+def _emit(doc: dict[str, Any], fmt: str, kind: str) -> None:
+    if fmt == "json":
+        _print_json(doc)
+    elif fmt == "html":
+        from projections.render.html import render
+
+        sys.stdout.write(render(doc, kind))
+    else:
+        from projections.render import markdown
+
+        _print_markdown(getattr(markdown, f"render_{kind}")(doc))
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise InputError(f"--format must be one of {', '.join(allowed)} (got {fmt!r})")
+
+
+@app.command()
+def history(
+    track: Annotated[str | None, typer.Option(help="Track slug (default: the first track)")] = None,
+    since: Annotated[str | None, typer.Option(help="Only changes published after this")] = None,
+    until: Annotated[str | None, typer.Option(help="Only changes published up to this")] = None,
+    as_recorded: Annotated[
+        bool, typer.Option("--as-recorded", help="Filter by when we recorded, not published")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+) -> None:
+    """Every change to the briefing: field, old -> new, when published and recorded, why."""
+    from projections.replay import history as build
+
+    _check_format(fmt, ("md", "json"))
+    tracker = open_tracker()
+    with tracker:
+        doc = build(
+            tracker.view, _track(tracker, track),
+            since=parse_when(since, end_of_day=False) if since else None,
+            until=parse_when(until) if until else None, as_recorded=as_recorded,
+        )
+        _emit(doc, fmt, "history")
+
+
+@app.command()
+def diff(
+    start: Annotated[str, typer.Argument(metavar="FROM", help="Earlier date or date-time")],
+    end: Annotated[str, typer.Argument(metavar="TO", help="Later date or date-time")],
+    track: Annotated[str | None, typer.Option(help="Track slug (default: the first track)")] = None,
+    as_recorded: Annotated[bool, typer.Option("--as-recorded")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+) -> None:
+    """What changed in the briefing between two dates."""
+    from projections.replay import diff as build
+
+    _check_format(fmt, ("md", "json"))
+    a, b = parse_when(start), parse_when(end)
+    if b < a:
+        raise InputError("TO must not be earlier than FROM")
+    tracker = open_tracker()
+    with tracker:
+        _emit(build(tracker.view, _track(tracker, track), a, b, as_recorded=as_recorded),
+              fmt, "diff")
+
+
+@app.command()
+def alerts(
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Alerts raised on delegation-level changes, with their delivery status per channel."""
+    from projections import alerts as alerts_module
+
+    tracker = open_tracker()
+    with tracker:
+        tracker.process_alerts(deliver=False)
+        alerts_module.print_alerts(tracker, fmt=fmt, console=out)
+
+
+@app.command()
+def feeds(
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Feed health: status, entries recorded, last success, last error, next poll."""
+    from tracker.ui import feed_rows, feeds_table
+
+    tracker = open_tracker()
+    with tracker:
+        rows = feed_rows(tracker)
+        if fmt == "json":
+            _print_json(rows)
+        else:
+            out.print(feeds_table(rows))
+
+
+@app.command()
+def rebuild() -> None:
+    """Drop every projection and rebuild it from the event log (progress bar)."""
+    from tracker.ui import rebuild_with_progress
+
+    tracker = open_tracker(catch_up=False)
+    with tracker:
+        result = rebuild_with_progress(tracker, show=err.is_terminal)
+        out.print(f"Rebuilt from {result.events} events (position {result.position}).")
+
+
+@app.command()
+def reextract() -> None:
+    """Re-run the current extractor over every stored entry and apply what changed."""
+    from tracker.commands import reextract as run_reextract
+
+    tracker = open_tracker()
+    with tracker:
+        res = run_reextract(tracker.app, tracker.interpreter, tracker.config.feeds)
+        tracker.catch_up()
+        out.print(
+            f"Re-read {res.entries} entries with extractor {res.version}: "
+            f"{res.changed} read differently."
+        )
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Where to keep the demo store [default sqlite:///tracker-demo.db]"),
+    ] = None,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty demo store")] = True,
+) -> None:
+    """Replay the bundled May–August 2025 storyline through the real pipeline and print it."""
+    from tracker.demo import run_demo
+
+    run_demo(store or OPTS.store or "sqlite:///tracker-demo.db", console=out, fresh=fresh)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Serve the web page (timeline, delegation-level chart) and the JSON API."""
+    import uvicorn
+
+    from tracker.web import create_app
+
+    tracker = open_tracker()
+    uvicorn.run(create_app(tracker), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    """Console-script entry point: maps TrackerError to a one-line message and exit code."""
+    try:
+        app(standalone_mode=False)
+    except TrackerError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+

@@ -55,7 +55,8 @@ EXTRACTOR_VERSION = "1.0.0"
 PREFILTER = re.compile(
     r"talk|negotiat|summit|meet|\bmet\b|visit|host|receiv|welcome|mediat|cease|truce|armistice|"
     r"hostilities|prisoner|swap|exchange|delegat|envoy|diplomac|peace|wait for|face-to-face|"
-    r"sit down|sat down|pause fire|attend",
+    r"sit down|sat down|pause fire|attend|contact|agreement|breakthrough|settlement|demands|"
+    r"conditions|deal\b",
     re.IGNORECASE,
 )
 
@@ -123,10 +124,25 @@ def _combine(a: Claim, b: Claim) -> Claim:
     return replace(a, **updates) if updates else a  # type: ignore[arg-type]
 
 
+_ANAPHORA = re.compile(r"^(?:The|This|That|Such a)\s+(?:meeting|talks|summit|visit|negotiations)\b")
+_MEETING_TYPES = {t for t in ClaimType if t.value.startswith(("talks_", "summit_"))}
+
+
 def merge(claims: Iterable[Claim]) -> list[Claim]:
-    """One claim per event: the same fact told twice (title and summary) becomes one."""
+    """One claim per event: the same fact told twice (title and summary) becomes one.
+
+    A sentence that refers back ("The meeting, proposed by France, …") adds its details to the
+    meeting already claimed instead of making a new one.
+    """
     out: list[Claim] = []
     for claim in claims:
+        if claim.type in _MEETING_TYPES and _ANAPHORA.match(claim.evidence):
+            earlier = [i for i, k in enumerate(out) if k.type in _MEETING_TYPES]
+            if earlier:
+                i = earlier[-1]
+                filled = _combine(out[i], replace(claim, parties=()))
+                out[i] = filled
+                continue
         for i, kept in enumerate(out):
             if _compatible(kept, claim):
                 out[i] = _combine(kept, claim)

@@ -48,7 +48,7 @@ _POSSESSIVE = re.compile(r"['’]s?\s*$")
 _WAR_BEFORE = re.compile(
     r"(?:war|invasion|conflict|crisis|fighting|attacks?|assault|offensive|strikes?|aggression|"
     r"refugees|unrest|situation|occupation|sanctions|tensions|border with|troops in|forces in|"
-    r"threat to|support for|aid to|evacuat\w+|genocide|bombing|shelling)"
+    r"threat to|support for|aid to|evacuat\w+|genocide|bombing|shelling|against|invade|invades)"
     r"\s+(?:in|of|on|against|over|to|into|from|near)?\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -154,11 +154,13 @@ def _party_near(
         gap = sentence[prev.end : person.start]
         if prev.kind == "person":
             break
-        if prev.party and len(gap) <= 30 and not re.search(r"[,;:]|\b(?:and|with|to)\b", gap):
+        owner = prev.party or (
+            prev.place.code if prev.place and prev.place.kind in ("city", "region") else None
+        )
+        if owner and len(gap) <= 30 and not re.search(r"[,;:]|\b(?:and|with|to)\b", gap):
             # "Russia's EU ambassador": the possessive owner wins over the nearer name.
             if _POSSESSIVE.match(gap) or gap.strip() == "" or re.fullmatch(r"\s*\w+\s*", gap):
-                owner = _possessive_owner(sentence, before, person)
-                return owner or prev.party
+                return _possessive_owner(sentence, before, person) or owner
         break
     for nxt in after[:1]:
         gap = sentence[person.end : nxt.start]
@@ -197,6 +199,8 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
         if m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after):
             if re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
                 return f"{country_name(m.place.code)} border", m, False
+        if m.place.kind in ("country", "city") and re.match(r"\s+(?:visit|trip)\b", after):
+            return m.place.venue, m, True
         if m.place.kind not in VENUE_KINDS or not VENUE_RE.search(before):
             continue
         if _WAR_BEFORE.search(before) or re.search(r"\bsummit of\s+$", before):

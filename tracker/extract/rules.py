@@ -24,7 +24,7 @@ _I = re.IGNORECASE
 MEET_RE = re.compile(
     r"\b(?:talks|negotiations?|negotiat(?:e|ed|es|ing)|summits?|meet|meets|met|meetings?|"
     r"visit|visits|visited|visiting|hosted|received|receives|warm welcome|mediation|"
-    r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|"
+    r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
     r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
     _I,
 )
@@ -41,20 +41,25 @@ PRISON_RE = re.compile(
 )
 SPEECH_RE = re.compile(
     r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
-    r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|"
-    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees|believes?|hopes?|agreed to)\b",
+    r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|appeal\w*|"
+    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees room|hopes?|agreed to)\b",
     _I,
 )
 TOPIC_RE = re.compile(
-    r"\b(?:talks|negotiat\w*|diplomacy|diplomatic (?:solution|efforts?|front|path|route)|"
+    r"\b(?:talks(?!\s+(?:to|about)\b)|negotiat\w*|diplomacy|diplomatic (?:solution|efforts?|front|path|route)|"
     r"peace (?:talks|deal|plan|process|demands|conditions|terms|settlement|agreement|"
     r"negotiations|efforts?|initiative|proposal|treaty)|plan for peace|cease-?fire|truce|"
     r"mediat\w*|settlement|breakthrough|interim peace deals?|framework agreement|deal between|"
     r"conditions for ending|official contact|reach an agreement|land-for-security)\b",
     _I,
 )
+_OWNED_STANCE = re.compile(r"['’]s?\s+(?:peace\s+)?(?:demands|conditions|terms)\b", _I)
+_TAIL_SPEECH = re.compile(
+    r"(?:says?|said|told)\s+(?:\w+\s+){0,3}?[A-Z]",
+)
 _CLAUSE_SEP = re.compile(
-    r"\s+(?:as|amid|while|despite|but|because|following|after|before|whereas)\s+|[;]|\s[–—-]\s|"
+    r"\s+(?:as|amid|while|despite|but|because|following|after|before|whereas|ahead of)\s+|[;]|"
+    r"\s[–—-]\s|"
     r"(?<=\w):\s",
     _I,
 )
@@ -92,10 +97,12 @@ POSTPONE_RE = re.compile(
     _I,
 )
 PROPOSE_RE = re.compile(
-    r"\b(?:propos\w*|offer\w*|invit\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|ready to|"
-    r"willing(?:ness)? to|prepared to|would (?:meet|host|negotiate|hold)|"
-    r"wants? to (?:meet|talk|negotiate)|seek(?:s|ing)? (?:talks|a meeting|negotiations|a summit)|"
-    r"suggest\w*|launched a mediation|challeng\w+ \w+ to|wait for)\b",
+    r"\b(?:propos\w*|offer\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|suggest\w*|seek\w*|"
+    r"push\w* for)\b(?:\W+[\w'’-]+){0,4}?\W+(?:talks|negotiations?|meeting|summit|to meet|to host|"
+    r"to negotiate|to hold|mediation|dialogue)\b|\b(?:ready|willing|prepared|eager|open) to "
+    r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
+    r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
+    r"\blaunched a mediation|\bproposed by\b",
     _I,
 )
 HEDGE_RE = re.compile(
@@ -113,13 +120,30 @@ FUTURE_RE = re.compile(
 _NON_DIPLOMATIC = re.compile(
     r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
     r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
-    r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees|journalists|"
+    r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
+    r"talks? (?:to|about)|speaks? to|footage|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
     r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands))\b",
     _I,
 )
 _PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
+_LEAD_RE = re.compile(
+    r"\b(?:led|headed) by\b|\b(?:to|will|would|shall)\s+(?:lead|head)\b|\bleads?\b|\bleading\b|"
+    r"\bheads?\s+(?:the|its|a|\w+['’]s)\s+(?:\w+\s+)?delegation|\bnam\w+ .{0,60}\bto (?:lead|head)\b",
+    _I,
+)
+_MEET_VERB = re.compile(
+    r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding) talks|(?<!in )talks with|"
+    r"visit\w*|received|hosted|arrived|gave a warm welcome)\b",
+    _I,
+)
+_PAST = re.compile(
+    r"\b(?:met|held|hosted|visited|arrived|received|undertook|took place|ended|began|renewed|"
+    r"gave a warm welcome|signed)\b",
+    _I,
+)
+_DELEGATION_ONLY = re.compile(r"\b(?:delegations?|delegates)\b", _I)
 _DIPLOMATIC_NOUN = re.compile(
     r"\b(?:talks|negotiat\w*|summits?|delegations?|mediat\w*|diplomat\w*|envoys?)\b", _I
 )
@@ -153,21 +177,28 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
 def _participants(
     clause: str, mentions: list[Mention], venue_m: Mention | None, visited: bool
 ) -> list[str]:
+    """Parties taking part: people's and places' parties, minus venues and war frames.
+
+    A visited place hosts ("visits Ukraine", "arrived in Amman"), so its country takes part.
+    """
     parties: list[str] = []
     for m in mentions:
-        if not m.party:
-            continue
+        party = m.party
         if m.place is not None:
-            if m is venue_m and not visited:
+            if m is venue_m:
+                if not visited:
+                    continue
+                party = m.place.code
+            elif not party:
                 continue
-            if m.place.kind == "demonym" and clause[max(0, m.start - 4) : m.start].lower().endswith(
-                ("pro-", "anti-")
-            ):
+            elif m.place.kind == "demonym" and clause[
+                max(0, m.start - 4) : m.start
+            ].lower().endswith(("pro-", "anti-")):
                 continue
-            if _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m):
+            elif _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m):
                 continue
-        if m.party not in parties:
-            parties.append(m.party)
+        if party and party not in parties:
+            parties.append(party)
     return parties
 
 
@@ -197,10 +228,17 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     has_meet = MEET_RE.search(clause)
     has_cease = CEASE_RE.search(clause)
     has_prison = PRISON_RE.search(clause)
-    if not (has_meet or has_cease or has_prison):
+    decline = DECLINE_RE.search(clause)
+    if not (has_meet or has_cease or has_prison or decline):
         return
     mentions = find_mentions(clause, ctx.d, ctx.published)
     if not any(m.party for m in mentions):
+        return
+    if decline and not has_meet:
+        who = _speaker(clause, mentions, decline)
+        if who is not None and who.kind == "person":
+            yield _claim(ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
+                         person=who.head)  # fmt: skip
         return
     venue, venue_m, visited = find_venue(clause, mentions)
     parties = _participants(clause, mentions, venue_m, visited)
@@ -232,21 +270,22 @@ def _claim(kind: ClaimType, clause: str, ctx: Context, direction: int, **kw: obj
 def _ceasefire(
     clause: str, ctx: Context, mentions: list[Mention], parties: list[str], hit: re.Match[str]
 ) -> Iterator[Claim]:
+    window = clause[max(0, hit.start() - 45) : hit.end() + 25]
     agreed = re.search(
         r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|took effect|"
         r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
-        r"violat\w*|implement\w*)\b",
-        clause,
+        r"implement\w*)\b",
+        window,
         _I,
     )
     proposed = re.search(
         r"\b(?:propos\w*|call(?:s|ed|ing)? for|urg\w+|demand\w*|offer\w*|appeal\w*|seek\w*|"
         r"push\w* for|wants?|suggest\w*|arrange\w*)\b",
-        clause,
+        window,
         _I,
     )
     if agreed and not (
-        proposed and proposed.start() < agreed.start() and "proposed by" not in clause
+        proposed and proposed.start() < agreed.start() and "proposed by" not in window
     ):
         yield _claim(ClaimType.CEASEFIRE_AGREED, clause, ctx, -1, parties=parties)
     elif proposed:
@@ -284,7 +323,7 @@ def _is_summit(clause: str, mentions: list[Mention], parties: list[str], visited
         return True
     # A leader's visit to (or hosting of) a country whose counterpart is not named.
     hosted = re.search(r"\bwarm welcome|\bhosted\b", clause, _I) is not None
-    return len(led) == 1 and len(unled) == 1 and (visited or hosted)
+    return len(led) == 1 and len(unled) >= 1 and (visited or hosted)
 
 
 def _meeting(
@@ -298,10 +337,19 @@ def _meeting(
 ) -> Iterator[Claim]:
     if _NON_DIPLOMATIC.search(clause):
         return
-    people = [m for m in mentions if m.kind == "person" and m.party]
-    diplomatic = _DIPLOMATIC_NOUN.search(clause) or visited
-    ranked = any(m.level is not None and m.level.rank >= 2 for m in people)
-    if len(parties) < 2 and not (parties and (diplomatic or ranked)):
+    verb = _MEET_VERB.search(clause)
+    diplomatic = _DIPLOMATIC_NOUN.search(clause)
+    if len(parties) < 2 and not (parties and (visited or (verb and diplomatic))):
+        return
+    stance = SPEECH_RE.search(clause)
+    if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):
+        noun = MEET_RE.search(clause, stance.end())
+        if noun and not CANCEL_RE.search(clause) and not PROPOSE_RE.search(clause):
+            return  # "opposed to mediation in peace negotiations": a stance, not a meeting
+    if not _DELEGATION_ONLY.sub("", clause).strip() or not MEET_RE.search(
+        _DELEGATION_ONLY.sub("", clause)
+    ):
+        yield from _delegations(clause, ctx, mentions, explicit=True)
         return
     summit = _is_summit(clause, mentions, parties, visited)
     low = clause.lower()
@@ -323,12 +371,9 @@ def _meeting(
     kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
     if kind is None:
         return
-    claim = _claim(
-        kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra
-    )
-    yield claim
-    if not summit and kind not in (ClaimType.TALKS_CANCELLED,):
-        yield from _delegations(clause, ctx, mentions, parties)
+    yield _claim(kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra)
+    if not summit and kind not in (ClaimType.TALKS_CANCELLED, ClaimType.TALKS_PROPOSED):
+        yield from _delegations(clause, ctx, mentions, explicit=False)
 
 
 def _lifecycle(
@@ -352,58 +397,85 @@ def _lifecycle(
         return ClaimType.TALKS_PROPOSED, +1, {"proposer": owner}
     if summit and hedged:
         return ClaimType.SUMMIT_RUMORED, +1, {}
+    if _PAST.search(clause):
+        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
     future = FUTURE_RE.search(clause) or (
         not re.search(r"\b(?:met|held|took place|ended|began|visited|arrived|received)\b", low)
         and FUTURE_RE.search(sentence)
     )
     if future:
         return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED), +1, {}
-    return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
+    # Nothing says when: "held" by default, marked with a lower confidence so that a scheduled
+    # reading of the same meeting elsewhere in the entry wins when merging.
+    return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {"confidence": 0.8}
 
 
 def _delegations(
-    clause: str, ctx: Context, mentions: list[Mention], parties: list[str]
+    clause: str, ctx: Context, mentions: list[Mention], explicit: bool
 ) -> Iterator[Claim]:
+    """Who leads or represents a party: participants of a meeting verb, or "led by X".
+
+    ``explicit`` asks for delegation language ("led by", "to lead", "heads the delegation");
+    otherwise the people must be parties to a meeting verb ("met", "held talks", "visited").
+    """
+    if explicit and not _LEAD_RE.search(clause):
+        return
+    if not explicit and not _MEET_VERB.search(clause):
+        return
     seen: set[str] = set()
     for m in mentions:
-        if m.kind != "person" or not m.party or m.party in seen:
+        if m.kind != "person" or not m.party or m.party in seen or m.level is None:
             continue
-        if m.level is None and not m.head:
-            continue
-        around = clause[max(0, m.start - 12) : m.end + 14].lower()
-        if re.search(r"\b(?:says?|said|told|according to)\b", around):
+        around = clause[max(0, m.start - 14) : m.end + 14].lower()
+        if re.search(r"\b(?:says?|said|told|according to|believe\w*)\b", around):
             continue  # a speaker, not a participant
         seen.add(m.party)
-        yield _claim(
-            ClaimType.DELEGATION_ANNOUNCED, clause, ctx, +1, party=m.party, head=m.head,
-            head_title=m.title, level=m.level,
+        yield Claim(
+            type=ClaimType.DELEGATION_ANNOUNCED, party=m.party, head=m.head, head_title=m.title,
+            level=m.level, evidence=clause.strip(), evidence_field=ctx.field,
         )  # fmt: skip
 
 
 def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
+    """A stance on talks/peace/ceasefire stated by a party or person ("X says …", "…, says X")."""
     topic = TOPIC_RE.search(sentence)
     if not topic:
         return
-    verb = SPEECH_RE.search(sentence)
-    dash = re.search(r"\s[-–—]\s+([A-Z][^-–—]{2,60})$", sentence)
-    if not verb and not dash:
-        return
     mentions = find_mentions(sentence, ctx.d, ctx.published)
     who: Mention | None = None
-    if dash:
-        tail = [m for m in mentions if m.start >= dash.start(1) and m.party]
-        who = tail[0] if tail else None
-    if who is None and verb:
-        who = _speaker(sentence, mentions, verb)
+    owned = _OWNED_STANCE.search(sentence)
+    if owned:
+        owners = [m for m in mentions if m.party and m.end <= owned.start() + 1]
+        who = owners[-1] if owners else None
+    tail = re.search(r"(?:,|\s[-–—])\s+(?:says?|said|according to)?\s*([^,]{2,60})$", sentence)
+    cease = CEASE_RE.search(sentence)
+    for verb in SPEECH_RE.finditer(sentence) if who is None else ():
+        word = verb.group(0).lower()
+        if cease and not re.match(r"reject|refus|oppos|dismiss|insist", word):
+            return  # a ceasefire demand or acceptance is the ceasefire claim itself
+        if verb.start() > topic.start():
+            if _TAIL_SPEECH.match(sentence, verb.start()):
+                right = [m for m in mentions if m.party and 0 <= m.start - verb.end() <= 20]
+                who = right[0] if right else None
+                if who is not None:
+                    break
+            continue  # the stance must follow the verb, except in "…, says X"
+        left = [m for m in mentions if m.party and m.end <= verb.start()
+                and not re.search(r"[:;]", sentence[m.end : verb.start()])]  # fmt: skip
+        if left:
+            people = [m for m in left if m.kind == "person"]
+            who = people[-1] if people and verb.start() - people[-1].end < 60 else left[0]
+            break
+    if who is None and tail and topic.start() < tail.start():
+        right = [m for m in mentions if m.party and m.start >= tail.start(1)]
+        who = right[0] if right else None
     if who is None or not who.party:
         return
-    person = who.head if who.kind == "person" else None
-    stance = sentence.strip()[:200]
     yield Claim(
         type=ClaimType.POSITION_STATED,
         party=who.party,
-        person=person,
-        stance=stance,
+        person=who.head if who.kind == "person" else None,
+        stance=sentence.strip()[:200],
         evidence=sentence.strip(),
         evidence_field=ctx.field,
     )

@@ -221,6 +221,12 @@ def http_date(epoch: float) -> str:
     return format_datetime(datetime.fromtimestamp(epoch, UTC), usegmt=True)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # The default listen backlog of 5 drops connections when a client opens dozens at once
+    # (the kernel then retries a second later), which would distort concurrency tests.
+    request_queue_size = 512
+
+
 class FeedServer:
     """A threaded HTTP/1.1 server on a loopback address and a free port."""
 
@@ -237,7 +243,7 @@ class FeedServer:
         self._routes: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = http.server.ThreadingHTTPServer((host, 0), self._handler_class())
+        self._httpd = _Server((host, 0), self._handler_class())
         self._httpd.daemon_threads = True
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)

@@ -103,8 +103,11 @@ def parse_feed(body: bytes, headers: dict[str, str], *, feed: str, url: str) -> 
     refused = entity_expansion_problem(body, headers)
     if refused:
         return _not_a_feed(f"{feed}: {refused}", bozo=True)
-    result = run_feedparser(body, headers, url=url)
-    entries = tuple(_entry(e) for e in result.get("entries", ()))
+    try:
+        result = run_feedparser(body, headers, url=url)
+        entries = tuple(_entry(e) for e in result.get("entries", ()))
+    except Exception as crash:  # feedparser has corner-case crashes; one feed must not stop a run
+        return _not_a_feed(f"{feed}: the parser failed: {describe_bozo(crash)}", bozo=True)
     version = result.get("version") or ""
     bozo = bool(result.get("bozo"))
     exc = result.get("bozo_exception")
@@ -112,7 +115,8 @@ def parse_feed(body: bytes, headers: dict[str, str], *, feed: str, url: str) -> 
     if not version and not entries:
         problem = f"{feed}: {_why_not_a_feed(body, headers, exc)}"
     elif bozo and exc is not None:
-        problem = f"{feed}: {describe_bozo(exc)}; {len(entries)} entries recovered"
+        recovered = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'} recovered"
+        problem = f"{feed}: {describe_bozo(exc)}; {recovered}"
     info = result.get("feed", {})
     return ParsedFeed(
         title=_plain(info.get("title"), info.get("title_detail"), MAX_TITLE_CHARS)[0] or None,

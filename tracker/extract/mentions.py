@@ -192,7 +192,7 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
     """
     best: tuple[str | None, Mention | None, bool] = (None, None, False)
     for m in mentions:
-        if m.place is None:
+        if m.place is None or m.start < 0:  # start < 0: borrowed from the sentence, not here
             continue
         before = sentence[max(0, m.start - 40) : m.start]
         after = sentence[m.end : m.end + 20]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from tracker.extract import dates
@@ -134,7 +134,8 @@ _LEAD_RE = re.compile(
     _I,
 )
 _MEET_VERB = re.compile(
-    r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding) talks|(?<!in )talks with|"
+    r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
+    r"(?<!in )talks with|talks (?:end|ended|began|begin|open|opened|resume|resumed|held)|"
     r"visit\w*|received|hosted|arrived|gave a warm welcome)\b",
     _I,
 )
@@ -195,7 +196,9 @@ def _participants(
                 max(0, m.start - 4) : m.start
             ].lower().endswith(("pro-", "anti-")):
                 continue
-            elif _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m):
+            elif m.start >= 0 and (
+                _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m)
+            ):
                 continue
         if party and party not in parties:
             parties.append(party)
@@ -233,7 +236,14 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         return
     mentions = find_mentions(clause, ctx.d, ctx.published)
     if not any(m.party for m in mentions):
-        return
+        # "… as talks end in Istanbul": the parties are named elsewhere in the sentence.
+        if clause == sentence:
+            return
+        context = [m for m in find_mentions(sentence, ctx.d, ctx.published) if m.party]
+        context = [m for m in context if not is_background_place(sentence, m)]
+        if not context:
+            return
+        mentions = mentions + [replace(m, start=-1, end=-1) for m in context]
     if decline and not has_meet:
         who = _speaker(clause, mentions, decline)
         if who is not None and who.kind == "person":
@@ -267,29 +277,45 @@ def _claim(kind: ClaimType, clause: str, ctx: Context, direction: int, **kw: obj
     return Claim(**fields)  # type: ignore[arg-type]
 
 
-def _ceasefire(
-    clause: str, ctx: Context, mentions: list[Mention], parties: list[str], hit: re.Match[str]
-) -> Iterator[Claim]:
-    window = clause[max(0, hit.start() - 45) : hit.end() + 25]
-    agreed = re.search(
-        r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|took effect|"
-        r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
-        r"implement\w*)\b",
-        window,
-        _I,
-    )
-    proposed = re.search(
-        r"\b(?:propos\w*|call(?:s|ed|ing)? for|urg\w+|demand\w*|offer\w*|appeal\w*|seek\w*|"
-        r"push\w* for|wants?|suggest\w*|arrange\w*)\b",
-        window,
-        _I,
-    )
+_CF_AGREED = re.compile(
+    r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|took effect|"
+    r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
+    r"implement\w*)\b",
+    _I,
+)
+_CF_PROPOSED = re.compile(
+    r"\b(?:propos\w*|call(?:s|ed|ing)? for|urg\w+|demand\w*|offer\w*|appeal\w*|seek\w*|"
+    r"push\w* for|wants?|suggest\w*|arrange\w*)\b",
+    _I,
+)
+
+
+def _ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]] | None:
+    """("agreed"|"proposed", verb) from the verbs near the ceasefire word, else None."""
+    lo = max(0, hit.start() - 45)
+    window = clause[lo : hit.end() + 25]
+    agreed = _CF_AGREED.search(window)
+    proposed = _CF_PROPOSED.search(window)
     if agreed and not (
         proposed and proposed.start() < agreed.start() and "proposed by" not in window
     ):
+        return "agreed", agreed
+    if proposed:
+        return "proposed", proposed
+    return None
+
+
+def _ceasefire(
+    clause: str, ctx: Context, mentions: list[Mention], parties: list[str], hit: re.Match[str]
+) -> Iterator[Claim]:
+    found = _ceasefire_kind(clause, hit)
+    if found is None:
+        return
+    kind, verb = found
+    if kind == "agreed":
         yield _claim(ClaimType.CEASEFIRE_AGREED, clause, ctx, -1, parties=parties)
-    elif proposed:
-        owner = _proposer(clause, mentions, proposed)
+    else:
+        owner = _proposer(clause, mentions, verb)
         yield _claim(ClaimType.CEASEFIRE_PROPOSED, clause, ctx, +1, parties=parties, proposer=owner)
 
 
@@ -301,6 +327,8 @@ def _proposer(clause: str, mentions: list[Mention], verb: re.Match[str]) -> str 
     ):
         return after[0].party
     left = [m for m in mentions if m.end <= verb.start() and m.party]
+    if left and re.fullmatch(r"[\s-]*", clause[left[-1].end : verb.start()]):
+        return left[-1].party  # "US proposal", "Russian offer"
     for m in reversed(left):
         if re.match(r"['’]s?\b", clause[m.end : m.end + 2]) or re.match(
             r"\s+\w+['’]s\b", clause[m.end :]
@@ -336,6 +364,17 @@ def _meeting(
     visited: bool,
 ) -> Iterator[Claim]:
     if _NON_DIPLOMATIC.search(clause):
+        return
+    if _LEAD_RE.search(clause) and _DELEGATION_ONLY.search(clause):
+        yield from _delegations(clause, ctx, mentions, explicit=True)
+        if not re.search(r"\b(?:talks|negotiations|summit)\b", clause, _I) or len(parties) < 2:
+            return
+    decline = DECLINE_RE.search(clause)
+    if decline:
+        who = _speaker(clause, mentions, decline)
+        if who is not None and who.kind == "person":
+            yield _claim(ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
+                         person=who.head)  # fmt: skip
         return
     verb = _MEET_VERB.search(clause)
     diplomatic = _DIPLOMATIC_NOUN.search(clause)
@@ -439,7 +478,7 @@ def _delegations(
 def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
     """A stance on talks/peace/ceasefire stated by a party or person ("X says …", "…, says X")."""
     topic = TOPIC_RE.search(sentence)
-    if not topic:
+    if not topic or DECLINE_RE.search(sentence):
         return
     mentions = find_mentions(sentence, ctx.d, ctx.published)
     who: Mention | None = None
@@ -451,7 +490,11 @@ def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
     cease = CEASE_RE.search(sentence)
     for verb in SPEECH_RE.finditer(sentence) if who is None else ():
         word = verb.group(0).lower()
-        if cease and not re.match(r"reject|refus|oppos|dismiss|insist", word):
+        if (
+            cease
+            and _ceasefire_kind(sentence, cease)
+            and not re.match(r"reject|refus|oppos|dismiss|insist", word)
+        ):
             return  # a ceasefire demand or acceptance is the ceasefire claim itself
         if verb.start() > topic.start():
             if _TAIL_SPEECH.match(sentence, verb.start()):

@@ -21,18 +21,35 @@ from typing import Any
 from tracker.values import DelegationLevel, iso
 
 STATUS_RANK = {
-    "rumored": 0, "proposed": 1, "scheduled": 2, "rescheduled": 2, "held": 3, "cancelled": 3,
+    "rumored": 0,
+    "proposed": 1,
+    "scheduled": 2,
+    "rescheduled": 2,
+    "held": 3,
+    "cancelled": 3,
 }
 _STATUS_OF = {
-    "TalksProposed": "proposed", "TalksScheduled": "scheduled",
-    "TalksRescheduled": "rescheduled", "TalksHeld": "held", "TalksCancelled": "cancelled",
-    "SummitRumored": "rumored", "SummitConfirmed": "scheduled", "SummitHeld": "held",
+    "TalksProposed": "proposed",
+    "TalksScheduled": "scheduled",
+    "TalksRescheduled": "rescheduled",
+    "TalksHeld": "held",
+    "TalksCancelled": "cancelled",
+    "SummitRumored": "rumored",
+    "SummitConfirmed": "scheduled",
+    "SummitHeld": "held",
     "SummitCancelled": "cancelled",
 }
 #: Event names that carry a claim (everything but Opened and ClaimRetracted).
 CLAIM_EVENTS = frozenset(
-    [*_STATUS_OF, "RumourDenied", "DelegationExpected", "DelegationChanged",
-     "AttendanceDeclined", "EvidenceAdded", "ClaimConflicted"]
+    [
+        *_STATUS_OF,
+        "RumourDenied",
+        "DelegationExpected",
+        "DelegationChanged",
+        "AttendanceDeclined",
+        "EvidenceAdded",
+        "ClaimConflicted",
+    ]
 )
 
 
@@ -145,7 +162,9 @@ def apply(state: dict[str, Any], event: Any) -> tuple[list[dict[str, Any]], Cita
             }
             state["expected"][event.party] = new
             changes.append({"field": f"expected.{event.party}", "old": _who(old), "new": _who(new)})
-    elif name == "DelegationChanged" or (name == "EvidenceAdded" and fact.startswith("delegation:")):
+    elif name == "DelegationChanged" or (
+        name == "EvidenceAdded" and fact.startswith("delegation:")
+    ):
         party = _apply_delegation(state, claim, published, event, changes)
         field = f"delegation:{party}"
     elif name == "AttendanceDeclined":
@@ -175,7 +194,10 @@ def _who(d: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _apply_status(
-    state: dict[str, Any], status: str, claim: Any, published: str | None,
+    state: dict[str, Any],
+    status: str,
+    claim: Any,
+    published: str | None,
     changes: list[dict[str, Any]],
 ) -> None:
     current = state["status"]
@@ -190,7 +212,9 @@ def _apply_status(
     state["status_reported"] = True
     if state["kind"] == "summit":
         rumour_status = {
-            "scheduled": "confirmed", "held": "confirmed", "rumored": "open",
+            "scheduled": "confirmed",
+            "held": "confirmed",
+            "rumored": "open",
             "cancelled": "cancelled",
         }.get(status)
         if rumour_status:
@@ -208,8 +232,8 @@ def _apply_venue(
     if old == venue:
         return
     more_specific = old is not None and len(venue) > len(old) and old.lower() in venue.lower()
-    moved = status in ("rescheduled", "held") and old is not None and (
-        venue.lower() not in old.lower()
+    moved = (
+        status in ("rescheduled", "held") and old is not None and (venue.lower() not in old.lower())
     )
     if old is None or more_specific or moved:
         changes.append({"field": "venue", "old": old, "new": venue})
@@ -241,7 +265,10 @@ def _apply_date(
 
 
 def _apply_rumour(
-    state: dict[str, Any], status: str, claim: Any, published: str | None,
+    state: dict[str, Any],
+    status: str,
+    claim: Any,
+    published: str | None,
     changes: list[dict[str, Any]],
 ) -> None:
     rumour = state["rumour"]
@@ -266,7 +293,10 @@ def _apply_rumour(
 
 
 def _apply_delegation(
-    state: dict[str, Any], claim: Any, published: str | None, event: Any,
+    state: dict[str, Any],
+    claim: Any,
+    published: str | None,
+    event: Any,
     changes: list[dict[str, Any]],
 ) -> str:
     party = claim.party or (claim.parties[0] if claim.parties else "?")

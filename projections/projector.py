@@ -92,7 +92,10 @@ class BriefingProjector:
         self._load_names()
         while until is None or result.position < until:
             notes = self.app.recorder.select_notifications(
-                start=result.position, limit=batch_size, topics=TOPICS, inclusive_of_start=False,
+                start=result.position,
+                limit=batch_size,
+                topics=TOPICS,
+                inclusive_of_start=False,
                 stop=until,
             )
             if not notes:
@@ -125,8 +128,11 @@ class BriefingProjector:
         batch = Batch()
         eng_ids = sorted({str(e.originator_id) for e in events if isinstance(e, Engagement.Event)})
         heads = self.view.load_heads(eng_ids) if eng_ids else {}
-        feed_names = [self._feed_names[str(e.originator_id)] for e in events
-                      if isinstance(e, Feed.Event) and str(e.originator_id) in self._feed_names]
+        feed_names = [
+            self._feed_names[str(e.originator_id)]
+            for e in events
+            if isinstance(e, Feed.Event) and str(e.originator_id) in self._feed_names
+        ]
         feeds = self.view.load_feed_rows(sorted(set(feed_names)))
         pending_citations: dict[tuple[str, int], list[Any]] = {}
         for e in events:
@@ -140,7 +146,10 @@ class BriefingProjector:
         return batch
 
     def _engagement(
-        self, e: Any, heads: dict[str, Head], batch: Batch,
+        self,
+        e: Any,
+        heads: dict[str, Head],
+        batch: Batch,
         citations: dict[tuple[str, int], list[Any]],
     ) -> None:
         eid = str(e.originator_id)
@@ -153,16 +162,20 @@ class BriefingProjector:
             self._put_version(batch, head, RECORDED, ts(e.timestamp), _dumps(state))
             batch.heads[eid] = head
             return
-        head = heads.get(eid)
-        if head is None:  # events of an engagement we never saw open: rebuild it from its stream
+        found = heads.get(eid)
+        if found is None:  # events of an engagement we never saw open: rebuild it from its stream
             self._recompute(eid, e, heads, batch, citations)
             return
+        head = found
         if e.originator_version <= head.version:
             return  # already folded (a replayed batch)
         evidence = getattr(e, "evidence", None)
         if evidence is not None:
             batch.entries[evidence.entry_id] = (
-                evidence.entry_id, evidence.title, evidence.link, evidence.source,
+                evidence.entry_id,
+                evidence.title,
+                evidence.link,
+                evidence.source,
                 ts(evidence.published_at),
             )
         if name == "ClaimRetracted":
@@ -195,31 +208,50 @@ class BriefingProjector:
 
     def _citation(self, head: Head, e: Any, citation: Any) -> list[Any]:
         return [
-            head.engagement_id, e.originator_version, head.track, citation.field,
-            citation.entry_id, citation.story, ts(e.published_at), ts(e.timestamp),
-            e.extractor_version, None,
+            head.engagement_id,
+            e.originator_version,
+            head.track,
+            citation.field,
+            citation.entry_id,
+            citation.story,
+            ts(e.published_at),
+            ts(e.timestamp),
+            e.extractor_version,
+            None,
         ]
 
     def _change_row(self, head: Head, e: Any, ch: dict[str, Any]) -> tuple[Any, ...]:
         detail = {k: v for k, v in ch.items() if k not in ("field", "old", "new")}
         detail["engagement"] = {
-            "kind": head.state["kind"], "parties": head.state["parties"],
-            "venue": head.state["venue"], "date": head.state["date"],
+            "kind": head.state["kind"],
+            "parties": head.state["parties"],
+            "venue": head.state["venue"],
+            "date": head.state["date"],
         }
         evidence = getattr(e, "evidence", None)
         retracted = head.state.get("retracted_entries") or []
         cause = "extractor" if evidence is not None and evidence.entry_id in retracted else "news"
         if evidence is not None:
             detail["evidence"] = {
-                "title": evidence.title, "link": evidence.link, "source": evidence.source,
+                "title": evidence.title,
+                "link": evidence.link,
+                "source": evidence.source,
                 "published_at": ts(evidence.published_at),
             }
         head.changes += 1
         return (
-            head.engagement_id, head.changes, head.track, ch["field"], _dumps(ch["old"]),
-            _dumps(ch["new"]), _dumps(detail), ts(e.published_at), ts(e.timestamp),
+            head.engagement_id,
+            head.changes,
+            head.track,
+            ch["field"],
+            _dumps(ch["old"]),
+            _dumps(ch["new"]),
+            _dumps(detail),
+            ts(e.published_at),
+            ts(e.timestamp),
             evidence.entry_id if evidence is not None else None,
-            getattr(e, "extractor_version", None), cause,
+            getattr(e, "extractor_version", None),
+            cause,
         )
 
     def _put_version(self, batch: Batch, head: Head, clock: str, at: str, state: str) -> None:
@@ -241,20 +273,32 @@ class BriefingProjector:
             head.open_recorded, head.open_recorded_json = at, state
 
     def _recompute(
-        self, eid: str, e: Any, heads: dict[str, Head], batch: Batch,
+        self,
+        eid: str,
+        e: Any,
+        heads: dict[str, Head],
+        batch: Batch,
         citations: dict[tuple[str, int], list[Any]],
     ) -> None:
         """Re-fold one engagement from its stream (an out-of-order event or a retraction)."""
-        stream = list(self.app.events.get(UUID(eid), lte=e.originator_version))
+        stream: list[Any] = list(self.app.events.get(UUID(eid), lte=e.originator_version))
         opened = stream[0]
         state = new_state(opened)
         old = heads.get(eid)
         retracted = sorted({x.entry_id for x in stream if name_of(x) == "ClaimRetracted"})
         if retracted:
             state["retracted_entries"] = retracted
-        head = Head(eid, opened.track, state, None, old.open_recorded if old else None,
-                    _key(opened), e.originator_version, 0,
-                    open_recorded_json=old.open_recorded_json if old else "")
+        head = Head(
+            eid,
+            opened.track,
+            state,
+            None,
+            old.open_recorded if old else None,
+            _key(opened),
+            e.originator_version,
+            0,
+            open_recorded_json=old.open_recorded_json if old else "",
+        )
         # Published history of this engagement is rewritten from scratch.
         batch.replaced.add(eid)
         for key in [k for k in batch.versions if k[0] == eid and k[1] == PUBLISHED]:
@@ -270,7 +314,11 @@ class BriefingProjector:
             ev = getattr(x, "evidence", None)
             if ev is not None:
                 batch.entries[ev.entry_id] = (
-                    ev.entry_id, ev.title, ev.link, ev.source, ts(ev.published_at)
+                    ev.entry_id,
+                    ev.title,
+                    ev.link,
+                    ev.source,
+                    ts(ev.published_at),
                 )
             for ch in changes:
                 batch.changes.append(self._change_row(head, x, ch))
@@ -302,7 +350,11 @@ class BriefingProjector:
         if name in ("PositionStated", "DevelopmentReported"):
             ev = e.evidence
             batch.entries[ev.entry_id] = (
-                ev.entry_id, ev.title, ev.link, ev.source, ts(ev.published_at)
+                ev.entry_id,
+                ev.title,
+                ev.link,
+                ev.source,
+                ts(ev.published_at),
             )
             if name == "PositionStated":
                 kind, fact, story = "position", None, None
@@ -310,14 +362,25 @@ class BriefingProjector:
             else:
                 kind, fact, story = "development", e.fact, e.story
                 payload = {
-                    "type": e.type, "parties": list(e.parties),
+                    "type": e.type,
+                    "parties": list(e.parties),
                     "date": e.effective_on.isoformat() if e.effective_on else None,
                 }
             payload["extractor_version"] = e.extractor_version
-            batch.items.append((
-                f"{tid}:{e.originator_version}", slug, kind, fact, ev.entry_id, story,
-                ts(e.published_at), ts(e.timestamp), None, _dumps(payload),
-            ))
+            batch.items.append(
+                (
+                    f"{tid}:{e.originator_version}",
+                    slug,
+                    kind,
+                    fact,
+                    ev.entry_id,
+                    story,
+                    ts(e.published_at),
+                    ts(e.timestamp),
+                    None,
+                    _dumps(payload),
+                )
+            )
         elif name == "ClaimsRetracted":
             at = ts(e.timestamp)
             batch.item_retractions.append((slug, e.entry_id, at, at))

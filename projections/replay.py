@@ -40,7 +40,7 @@ def _evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
             }
     items = list(seen.values())
     if len(items) > EVIDENCE_SHOWN:
-        items = items[:1] + items[-(EVIDENCE_SHOWN - 1):]
+        items = items[:1] + items[-(EVIDENCE_SHOWN - 1) :]
     return items, len(seen)
 
 
@@ -90,11 +90,18 @@ def briefing(
     ]
     today = moment.date().isoformat()
     upcoming = [
-        {"id": e["id"], "kind": e["kind"], "status": e["status"], "date": e["date"],
-         "venue": e["venue"], "parties": e["parties"]}
+        {
+            "id": e["id"],
+            "kind": e["kind"],
+            "status": e["status"],
+            "date": e["date"],
+            "venue": e["venue"],
+            "parties": e["parties"],
+        }
         for e in engagements
-        if e["date"] and e["date"] >= today and e["status"] in ("proposed", "scheduled",
-                                                                 "rescheduled")
+        if e["date"]
+        and e["date"] >= today
+        and e["status"] in ("proposed", "scheduled", "rescheduled")
     ]
     sources: dict[str, int] = defaultdict(int)
     for e in engagements:
@@ -130,34 +137,45 @@ def _engagement_doc(
     for party, d in sorted(state["delegations"].items()):
         ev, n = _evidence(cites.get(f"delegation:{party}", []))
         previous = d.get("previous")
-        delegations.append({
-            "party": party,
-            "head": d["head"],
-            "head_title": d["head_title"],
-            "level": d["level"],
-            "since": d["since"],
-            "previous": previous,
-            "basis": d.get("basis"),
-            "level_change": _shift(previous, d["level"]),
-            "evidence": ev,
-            "corroboration": n,
-        })
+        delegations.append(
+            {
+                "party": party,
+                "head": d["head"],
+                "head_title": d["head_title"],
+                "level": d["level"],
+                "since": d["since"],
+                "previous": previous,
+                "basis": d.get("basis"),
+                "level_change": _shift(previous, d["level"]),
+                "evidence": ev,
+                "corroboration": n,
+            }
+        )
     expected = []
     for party, x in sorted(state["expected"].items()):
         ev, _n = _evidence(cites.get(f"expected:{party}", []))
-        expected.append({
-            "party": party, "person": x["person"], "level": x["level"], "since": x["since"],
-            "declined": x["declined"], "sent": party in state["delegations"], "evidence": ev,
-        })
+        expected.append(
+            {
+                "party": party,
+                "person": x["person"],
+                "level": x["level"],
+                "since": x["since"],
+                "declined": x["declined"],
+                "sent": party in state["delegations"],
+                "evidence": ev,
+            }
+        )
     conflicts = []
     for fld, values in sorted(state["conflicts"].items()):
-        conflicts.append({
-            "field": fld,
-            "values": [
-                {"value": v, "evidence": _evidence(cites.get(f"{fld}:{v}", []))[0]}
-                for v in values
-            ],
-        })
+        conflicts.append(
+            {
+                "field": fld,
+                "values": [
+                    {"value": v, "evidence": _evidence(cites.get(f"{fld}:{v}", []))[0]}
+                    for v in values
+                ],
+            }
+        )
     mediators = [p for p in state["parties"] if track_parties and p not in track_parties]
     return {
         "id": state["id"],
@@ -190,7 +208,9 @@ def _shift(previous: dict[str, Any] | None, level: str | None) -> dict[str, Any]
 
 
 def _rumour_doc(
-    state: dict[str, Any], cites: dict[str, list[dict[str, Any]]], moment: datetime,
+    state: dict[str, Any],
+    cites: dict[str, list[dict[str, Any]]],
+    moment: datetime,
     stale_after: timedelta,
 ) -> dict[str, Any]:
     rumour = state["rumour"]
@@ -229,8 +249,14 @@ def _position_doc(item: dict[str, Any]) -> dict[str, Any]:
         "person": p.get("person"),
         "stance": p.get("stance"),
         "published_at": _iso_ts(item["published_at"]),
-        "evidence": [{"title": item["title"], "link": item["link"], "source": item["source"],
-                      "published_at": _iso_ts(item["published_at"])}],
+        "evidence": [
+            {
+                "title": item["title"],
+                "link": item["link"],
+                "source": item["source"],
+                "published_at": _iso_ts(item["published_at"]),
+            }
+        ],
     }
 
 
@@ -243,14 +269,16 @@ def _developments(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for rows in facts.values():
         first = rows[0]["payload"]
         evidence, n = _evidence(rows)
-        out.append({
-            "type": first["type"],
-            "parties": first["parties"],
-            "date": first.get("date") or rows[0]["published_at"][:10],
-            "first_reported": _iso_ts(rows[0]["published_at"]),
-            "evidence": evidence,
-            "corroboration": n,
-        })
+        out.append(
+            {
+                "type": first["type"],
+                "parties": first["parties"],
+                "date": first.get("date") or rows[0]["published_at"][:10],
+                "first_reported": _iso_ts(rows[0]["published_at"]),
+                "evidence": evidence,
+                "corroboration": n,
+            }
+        )
     out.sort(key=lambda d: d["first_reported"] or "", reverse=True)
     return out
 
@@ -269,7 +297,8 @@ def _change_doc(c: dict[str, Any]) -> dict[str, Any]:
         "recorded_at": _iso_ts(c["recorded_at"]),
         "evidence": (
             {**detail["evidence"], "published_at": _iso_ts(detail["evidence"]["published_at"])}
-            if detail.get("evidence") else None
+            if detail.get("evidence")
+            else None
         ),
         "extractor_version": c["extractor_version"],
         "cause": c["cause"],
@@ -287,8 +316,11 @@ def history(
     """Every change to the track's briefing between two dates, oldest first."""
     clock = RECORDED if as_recorded else PUBLISHED
     rows = view.changes(
-        track, since=ts(since) if since else None, until=ts(until) if until else None,
-        clock=clock, limit=None,
+        track,
+        since=ts(since) if since else None,
+        until=ts(until) if until else None,
+        clock=clock,
+        limit=None,
     )
     return {
         "track": track,
@@ -322,7 +354,8 @@ def diff(
         for party in sorted(set(da) | set(db)):
             if da.get(party) != db.get(party):
                 fields[f"delegation.{party}"] = {
-                    "old": _pair(da.get(party)), "new": _pair(db.get(party))
+                    "old": _pair(da.get(party)),
+                    "new": _pair(db.get(party)),
                 }
         if fields:
             changed.append({"id": eid, "kind": b["kind"], "fields": fields})
@@ -350,7 +383,15 @@ def _pair(v: tuple[str | None, str | None] | None) -> dict[str, Any] | None:
 def _rumour_engagements(doc: dict[str, Any]) -> list[dict[str, Any]]:
     ids = {e["id"] for e in doc["engagements"]}
     return [
-        {"id": r["id"], "kind": "summit", "status": "rumored", "venue": r["venue"],
-         "date": r["date"], "parties": r["parties"], "delegations": []}
-        for r in doc["rumours"] if r["id"] not in ids
+        {
+            "id": r["id"],
+            "kind": "summit",
+            "status": "rumored",
+            "venue": r["venue"],
+            "date": r["date"],
+            "parties": r["parties"],
+            "delegations": [],
+        }
+        for r in doc["rumours"]
+        if r["id"] not in ids
     ]

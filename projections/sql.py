@@ -25,7 +25,8 @@ TABLES = [
         engagement_id TEXT NOT NULL, clock TEXT NOT NULL, valid_from TEXT NOT NULL,
         track TEXT NOT NULL, valid_to TEXT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (engagement_id, clock, valid_from))""",
-    "CREATE INDEX IF NOT EXISTS tr_versions_asof ON tr_versions (track, clock, valid_to, valid_from)",
+    "CREATE INDEX IF NOT EXISTS tr_versions_asof "
+    "ON tr_versions (track, clock, valid_to, valid_from)",
     """CREATE TABLE IF NOT EXISTS tr_changes (
         engagement_id TEXT NOT NULL, n INTEGER NOT NULL, track TEXT NOT NULL,
         field TEXT NOT NULL, old TEXT, new TEXT, detail TEXT,
@@ -121,7 +122,9 @@ class SqlReadModel(ReadModel):
     def _write_batch(self, c: Any, b: Batch) -> None:
         if b.replaced:
             ids = [(e,) for e in sorted(b.replaced)]
-            self._many(c, "DELETE FROM tr_versions WHERE engagement_id = ? AND clock = 'published'", ids)
+            self._many(
+                c, "DELETE FROM tr_versions WHERE engagement_id = ? AND clock = 'published'", ids
+            )
             self._many(c, "DELETE FROM tr_changes WHERE engagement_id = ?", ids)
         self._many(
             c,
@@ -140,8 +143,10 @@ class SqlReadModel(ReadModel):
             "INSERT INTO tr_versions VALUES (?,?,?,?,?,?) ON CONFLICT "
             "(engagement_id, clock, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
             "state = excluded.state",
-            ((e, clock, frm, track, to, state) for (e, clock, frm), (track, to, state)
-             in b.versions.items()),
+            (
+                (e, clock, frm, track, to, state)
+                for (e, clock, frm), (track, to, state) in b.versions.items()
+            ),
         )
         self._many(c, "INSERT INTO tr_changes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", b.changes)
         self._many(
@@ -174,9 +179,17 @@ class SqlReadModel(ReadModel):
             "failing_since = excluded.failing_since, last_error = excluded.last_error, "
             "error_kind = excluded.error_kind, moved_from = excluded.moved_from",
             (
-                (f["name"], f["url"], f["entries"], f.get("registered_at"), f.get("last_new_at"),
-                 f.get("failing_since"), f.get("last_error"), f.get("error_kind"),
-                 f.get("moved_from"))
+                (
+                    f["name"],
+                    f["url"],
+                    f["entries"],
+                    f.get("registered_at"),
+                    f.get("last_new_at"),
+                    f.get("failing_since"),
+                    f.get("last_error"),
+                    f.get("error_kind"),
+                    f.get("moved_from"),
+                )
                 for f in b.feeds.values()
             ),
         )
@@ -187,8 +200,16 @@ class SqlReadModel(ReadModel):
             "open_recorded = excluded.open_recorded, last_key = excluded.last_key, "
             "version = excluded.version, changes = excluded.changes",
             (
-                (h.engagement_id, h.track, _dumps(h.state), h.open_published, h.open_recorded,
-                 h.last_key, h.version, h.changes)
+                (
+                    h.engagement_id,
+                    h.track,
+                    _dumps(h.state),
+                    h.open_published,
+                    h.open_recorded,
+                    h.last_key,
+                    h.version,
+                    h.changes,
+                )
                 for h in b.heads.values()
             ),
         )
@@ -198,13 +219,20 @@ class SqlReadModel(ReadModel):
         for i in range(0, len(engagement_ids), 500):
             chunk = engagement_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for r in self._select(f"SELECT * FROM tr_heads WHERE engagement_id IN ({marks})", chunk):
+            for r in self._select(
+                f"SELECT * FROM tr_heads WHERE engagement_id IN ({marks})", chunk
+            ):
                 out[r["engagement_id"]] = Head(
-                    engagement_id=r["engagement_id"], track=r["track"],
-                    state=json.loads(r["state"]), open_published=r["open_published"],
-                    open_recorded=r["open_recorded"], last_key=r["last_key"],
-                    version=r["version"], changes=r["changes"],
-                    open_published_json=r["state"], open_recorded_json=r["state"],
+                    engagement_id=r["engagement_id"],
+                    track=r["track"],
+                    state=json.loads(r["state"]),
+                    open_published=r["open_published"],
+                    open_recorded=r["open_recorded"],
+                    last_key=r["last_key"],
+                    version=r["version"],
+                    changes=r["changes"],
+                    open_published_json=r["state"],
+                    open_recorded_json=r["state"],
                 )
         return out
 
@@ -248,7 +276,12 @@ class SqlReadModel(ReadModel):
         )
 
     def changes(
-        self, track: str, *, since: str | None, until: str | None, clock: str = PUBLISHED,
+        self,
+        track: str,
+        *,
+        since: str | None,
+        until: str | None,
+        clock: str = PUBLISHED,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         col = "recorded_at" if clock == RECORDED else "published_at"
@@ -305,4 +338,3 @@ class SqlReadModel(ReadModel):
         for table in ("tr_versions", "tr_changes", "tr_citations", "tr_items", "tr_heads"):
             out[table] = self._select(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
         return out
-

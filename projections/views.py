@@ -69,15 +69,20 @@ class Batch:
 
     def __len__(self) -> int:
         return (
-            len(self.versions) + len(self.changes) + len(self.citations) + len(self.items)
-            + len(self.feeds) + len(self.heads)
+            len(self.versions)
+            + len(self.changes)
+            + len(self.citations)
+            + len(self.items)
+            + len(self.feeds)
+            + len(self.heads)
         )
 
 
 class ReadModel(ABC):
     """Tables behind the briefing, history, feeds and alerts, plus tracking."""
 
-    # ``max_tracking_id(name)`` comes from eventsourcing's TrackingRecorder.
+    # Implemented by eventsourcing's TrackingRecorder, which every read model also is.
+    max_tracking_id: Any
 
     @abstractmethod
     def write(self, batch: Batch, tracking: Tracking) -> None:

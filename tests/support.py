@@ -83,11 +83,19 @@ def at(day: str, hour: int = 12) -> datetime:
 
 
 def entry(
-    identity: str, title: str, published: datetime | None, summary: str = "", link: str | None = None
+    identity: str,
+    title: str,
+    published: datetime | None,
+    summary: str = "",
+    link: str | None = None,
 ) -> ParsedEntry:
     return ParsedEntry(
-        identity=identity, title=title, summary=summary,
-        link=link or f"https://news.example/{identity}", guid=identity, published_at=published,
+        identity=identity,
+        title=title,
+        summary=summary,
+        link=link or f"https://news.example/{identity}",
+        guid=identity,
+        published_at=published,
     )
 
 
@@ -119,11 +127,16 @@ def topics(app: Any) -> list[str]:
     return [n.topic for n in notifications(app)]
 
 
-def make(store_url: str, script: dict[str, list[Claim]], clock: Callable[[], datetime] | None = None,
-         cfg: Config | None = None) -> Any:
+def make(
+    store_url: str,
+    script: dict[str, list[Claim]],
+    clock: Callable[[], datetime] | None = None,
+    cfg: Config | None = None,
+) -> Any:
     from tracker.bootstrap import make_tracker
 
-    tracker = make_tracker(cfg or config(), store_url, extractor=ScriptedExtractor(script),
-                           clock=clock)
+    tracker = make_tracker(
+        cfg or config(), store_url, extractor=ScriptedExtractor(script), clock=clock
+    )
     tracker.recording_clock = clock
     return tracker

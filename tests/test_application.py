@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from support import at, claim, entry, make, notifications, topics
+
 from tracker.application import TrackerApp
 from tracker.commands import record_entries
 from tracker.domain import Entry, recording_clock
@@ -15,16 +15,33 @@ from tracker.values import DelegationLevel
 
 STORY = {
     "Putin proposes direct talks": [
-        claim("talks_proposed", parties=("RU", "UA"), venue="Istanbul", date="2025-05-15",
-              proposer="RU"),
+        claim(
+            "talks_proposed",
+            parties=("RU", "UA"),
+            venue="Istanbul",
+            date="2025-05-15",
+            proposer="RU",
+        ),
     ],
     "Zelensky will wait for Putin": [
-        claim("summit_rumored", parties=("RU", "UA"), venue="Turkey", date="2025-05-15",
-              speaker="Volodymyr Zelensky", hedged=True),
+        claim(
+            "summit_rumored",
+            parties=("RU", "UA"),
+            venue="Turkey",
+            date="2025-05-15",
+            speaker="Volodymyr Zelensky",
+            hedged=True,
+        ),
     ],
     "Medinsky to lead": [
-        claim("delegation_announced", party="RU", parties=("RU", "UA"), head="Vladimir Medinsky",
-              head_title="presidential aide", level="senior_official"),
+        claim(
+            "delegation_announced",
+            party="RU",
+            parties=("RU", "UA"),
+            head="Vladimir Medinsky",
+            head_title="presidential aide",
+            level="senior_official",
+        ),
     ],
     "talks held in Istanbul": [
         claim("talks_held", parties=("RU", "UA", "TR"), venue="Istanbul", date="2025-05-16"),
@@ -54,8 +71,12 @@ def test_recording_the_same_entries_twice_appends_nothing(store_url):
 
 def test_reopening_the_store_finds_entries_with_their_claims_intact(store_url):
     with make(store_url, STORY) as t:
-        _record(t, "wire", [entry("a1", "Medinsky to lead Russian team", at("2025-05-14"))],
-                at("2025-05-14", 13))
+        _record(
+            t,
+            "wire",
+            [entry("a1", "Medinsky to lead Russian team", at("2025-05-14"))],
+            at("2025-05-14", 13),
+        )
     with make(store_url, STORY) as t2:
         e = t2.app.get_entry("wire", "a1")
         assert e is not None and e.title.startswith("Medinsky")
@@ -65,21 +86,31 @@ def test_reopening_the_store_finds_entries_with_their_claims_intact(store_url):
 
 def test_every_event_is_stored_under_an_explicit_versioned_topic(store_url):
     with make(store_url, STORY) as t:
-        _record(t, "wire", [
-            entry("a1", "Putin proposes direct talks in Istanbul", at("2025-05-11")),
-            entry("a2", "Medinsky to lead Russian team", at("2025-05-14")),
-        ], at("2025-05-14", 13))
+        _record(
+            t,
+            "wire",
+            [
+                entry("a1", "Putin proposes direct talks in Istanbul", at("2025-05-11")),
+                entry("a2", "Medinsky to lead Russian team", at("2025-05-14")),
+            ],
+            at("2025-05-14", 13),
+        )
         seen = topics(t.app)
         assert seen
-        assert all(tp.startswith("tracker.") and tp.rsplit(".", 1)[-1].startswith("v")
-                   for tp in seen), seen
+        assert all(
+            tp.startswith("tracker.") and tp.rsplit(".", 1)[-1].startswith("v") for tp in seen
+        ), seen
 
 
 def test_a_publishers_edit_is_a_revision_not_a_new_entry(store_url):
     with make(store_url, STORY) as t:
         _record(t, "wire", [entry("a1", "Talks planned", at("2025-05-11"))], at("2025-05-11", 13))
-        res = _record(t, "wire", [entry("a1", "Talks planned (updated)", at("2025-05-11"))],
-                      at("2025-05-11", 15))
+        res = _record(
+            t,
+            "wire",
+            [entry("a1", "Talks planned (updated)", at("2025-05-11"))],
+            at("2025-05-11", 15),
+        )
         assert (res.new, res.revised) == (0, 1)
         names = [n.topic for n in notifications(t.app) if n.topic.startswith("tracker.Entry")]
         assert names == ["tracker.Entry.Recorded.v1", "tracker.Entry.Revised.v1"]
@@ -88,38 +119,67 @@ def test_a_publishers_edit_is_a_revision_not_a_new_entry(store_url):
 def test_a_publisher_rewriting_an_entry_on_every_poll_stops_producing_revisions(store_url):
     with make(store_url, STORY) as t:
         for i in range(Entry.MAX_REVISIONS + 5):
-            _record(t, "wire", [entry("a1", f"Live blog, edition {i}", at("2025-05-11"))],
-                    at("2025-05-11", 13))
+            _record(
+                t,
+                "wire",
+                [entry("a1", f"Live blog, edition {i}", at("2025-05-11"))],
+                at("2025-05-11", 13),
+            )
         e = t.app.get_entry("wire", "a1")
         assert e.revisions == Entry.MAX_REVISIONS
 
 
 def test_an_expected_leader_replaced_by_an_aide_is_a_delegation_change_from_leader(store_url):
     with make(store_url, STORY) as t:
-        _record(t, "wire", [
-            entry("a1", "Putin proposes direct talks in Istanbul", at("2025-05-11", 6)),
-            entry("a2", "Zelensky will wait for Putin in Turkey", at("2025-05-11", 20)),
-            entry("a3", "Medinsky to lead Russian team", at("2025-05-14", 22)),
-        ], at("2025-05-15"))
-        changed = [t.app.mapper.to_domain_event(n) for n in notifications(t.app)
-                   if n.topic == "tracker.Engagement.DelegationChanged.v1"]
+        _record(
+            t,
+            "wire",
+            [
+                entry("a1", "Putin proposes direct talks in Istanbul", at("2025-05-11", 6)),
+                entry("a2", "Zelensky will wait for Putin in Turkey", at("2025-05-11", 20)),
+                entry("a3", "Medinsky to lead Russian team", at("2025-05-14", 22)),
+            ],
+            at("2025-05-15"),
+        )
+        changed = [
+            t.app.mapper.to_domain_event(n)
+            for n in notifications(t.app)
+            if n.topic == "tracker.Engagement.DelegationChanged.v1"
+        ]
         assert len(changed) == 1
         e = changed[0]
-        assert (e.party, e.head, e.level) == ("RU", "Vladimir Medinsky",
-                                              DelegationLevel.SENIOR_OFFICIAL)
-        assert (e.old_head, e.old_level, e.basis) == ("Vladimir Putin", DelegationLevel.LEADER,
-                                                      "expected")
+        assert (e.party, e.head, e.level) == (
+            "RU",
+            "Vladimir Medinsky",
+            DelegationLevel.SENIOR_OFFICIAL,
+        )
+        assert (e.old_head, e.old_level, e.basis) == (
+            "Vladimir Putin",
+            DelegationLevel.LEADER,
+            "expected",
+        )
 
 
 def test_fifty_outlets_reporting_one_fact_make_one_fact_with_fifty_sources(store_url):
     with make(store_url, STORY) as t:
-        _record(t, "wire", [entry("a0", "Putin proposes direct talks in Istanbul",
-                                  at("2025-05-11"))], at("2025-05-11", 13))
-        reports = [entry(f"h{i}", f"Russia-Ukraine talks held in Istanbul (report {i})",
-                         at("2025-05-16", 14)) for i in range(50)]
+        _record(
+            t,
+            "wire",
+            [entry("a0", "Putin proposes direct talks in Istanbul", at("2025-05-11"))],
+            at("2025-05-11", 13),
+        )
+        reports = [
+            entry(
+                f"h{i}", f"Russia-Ukraine talks held in Istanbul (report {i})", at("2025-05-16", 14)
+            )
+            for i in range(50)
+        ]
         _record(t, "desk", reports, at("2025-05-16", 18))
-        kinds = [n.topic.split(".")[2] for n in notifications(t.app)
-                 if n.topic.startswith("tracker.Engagement.")]
+        kinds = [
+            n.topic.split(".")[2]
+            for n in notifications(t.app)
+            if n.topic.startswith("tracker.Engagement.")
+        ]
         assert kinds.count("TalksHeld") == 1
         assert kinds.count("EvidenceAdded") == 49
         assert kinds.count("Opened") == 1
@@ -128,10 +188,12 @@ def test_fifty_outlets_reporting_one_fact_make_one_fact_with_fifty_sources(store
 def test_a_story_republished_under_a_new_url_is_not_counted_twice(store_url):
     with make(store_url, STORY) as t:
         title = "Russia-Ukraine talks held in Istanbul"
-        _record(t, "wire", [entry("https://x/old-slug", title, at("2025-05-16"))],
-                at("2025-05-16", 13))
-        _record(t, "wire", [entry("https://x/new-slug", title, at("2025-05-16"))],
-                at("2025-05-16", 15))
+        _record(
+            t, "wire", [entry("https://x/old-slug", title, at("2025-05-16"))], at("2025-05-16", 13)
+        )
+        _record(
+            t, "wire", [entry("https://x/new-slug", title, at("2025-05-16"))], at("2025-05-16", 15)
+        )
         kinds = [n.topic for n in notifications(t.app) if n.topic.startswith("tracker.Engage")]
         assert kinds.count("tracker.Engagement.TalksHeld.v1") == 1
         assert "tracker.Engagement.EvidenceAdded.v1" not in kinds
@@ -143,10 +205,15 @@ def test_a_later_round_after_a_meeting_was_held_is_a_new_engagement(store_url):
         claim("talks_scheduled", parties=("RU", "UA"), venue="Istanbul", date="2025-06-02"),
     ]
     with make(store_url, script) as t:
-        _record(t, "wire", [
-            entry("a1", "Russia-Ukraine talks held in Istanbul", at("2025-05-16")),
-            entry("a2", "Sides agree second round on 2 June", at("2025-05-28")),
-        ], at("2025-05-28", 13))
+        _record(
+            t,
+            "wire",
+            [
+                entry("a1", "Russia-Ukraine talks held in Istanbul", at("2025-05-16")),
+                entry("a2", "Sides agree second round on 2 June", at("2025-05-28")),
+            ],
+            at("2025-05-28", 13),
+        )
         opened = [n for n in notifications(t.app) if n.topic == "tracker.Engagement.Opened.v1"]
         assert len(opened) == 2
 

@@ -6,6 +6,7 @@ and store they want, and may inject the extractor and the clock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,8 +106,13 @@ class Tracker:
         chosen = feeds if feeds is not None else [f for f in self.config.feeds if f.enabled]
         with recording_clock(self.recording_clock):
             return poll_feeds(
-                self.app, self.interpreter, chosen, self.feed_states,
-                settings=self.config.settings, clock=self.clock, **kwargs,
+                self.app,
+                self.interpreter,
+                chosen,
+                self.feed_states,
+                settings=self.config.settings,
+                clock=self.clock,
+                **kwargs,
             )
 
     def process_alerts(self, *, deliver: bool = True) -> int:
@@ -122,19 +128,12 @@ class Tracker:
         return self.projector.catch_up(**kwargs)
 
     def close(self) -> None:
-        for closable in (self.app, self.view):
+        """Release database connections (best effort on the way out)."""
+        for closable in (self.app, self.view, getattr(self.view, "datastore", None)):
             close = getattr(closable, "close", None)
             if close is not None:
-                try:
+                with contextlib.suppress(Exception):
                     close()
-                except Exception:  # closing is best effort on the way out
-                    pass
-        datastore = getattr(self.view, "datastore", None)
-        if datastore is not None:
-            try:
-                datastore.close()
-            except Exception:
-                pass
 
     def __enter__(self) -> Tracker:
         return self
@@ -168,6 +167,10 @@ def make_tracker(
     )
     ensure_tracks(app, effective_tracks(config))
     return Tracker(
-        config=config, store=store, app=app, view=view, interpreter=interp,
+        config=config,
+        store=store,
+        app=app,
+        view=view,
+        interpreter=interp,
         clock=clock or system_clock,
     )

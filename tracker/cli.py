@@ -46,7 +46,9 @@ OPTS = _Opts()
 def _global(
     config: Annotated[
         str | None,
-        typer.Option("--config", help="feeds.yaml to use [env TRACKER_CONFIG; default ./feeds.yaml]"),
+        typer.Option(
+            "--config", help="feeds.yaml to use [env TRACKER_CONFIG; default ./feeds.yaml]"
+        ),
     ] = None,
     store: Annotated[
         str | None,
@@ -129,7 +131,7 @@ def poll(
     Exits 0 when the run completed, even if some feeds failed (each failure is listed and
     recorded); 2 on a bad config.
     """
-    from tracker.ui import poll_with_progress, poll_summary_table
+    from tracker.ui import poll_summary_table, poll_with_progress
 
     tracker = open_tracker(catch_up=False)
     with tracker:
@@ -143,11 +145,15 @@ def poll(
         tracker.catch_up()
         raised = _process_alerts(tracker)
         if fmt == "json":
-            _print_json({
-                "feeds": [_outcome_json(o) for o in report.outcomes],
-                "new": report.new, "revised": report.revised,
-                "failed": len(report.failed), "alerts": raised,
-            })
+            _print_json(
+                {
+                    "feeds": [_outcome_json(o) for o in report.outcomes],
+                    "new": report.new,
+                    "revised": report.revised,
+                    "failed": len(report.failed),
+                    "alerts": raised,
+                }
+            )
             return
         out.print(poll_summary_table(report))
         out.print(
@@ -161,9 +167,16 @@ def _outcome_json(o: Any) -> dict[str, Any]:
     from tracker.values import iso
 
     return {
-        "name": o.feed, "status": o.status, "new": o.new, "revised": o.revised,
-        "entries": o.entries, "http_status": o.http_status, "error": o.error,
-        "error_kind": o.error_kind, "problem": o.problem, "next_poll": iso(o.next_poll_at),
+        "name": o.feed,
+        "status": o.status,
+        "new": o.new,
+        "revised": o.revised,
+        "entries": o.entries,
+        "http_status": o.http_status,
+        "error": o.error,
+        "error_kind": o.error_kind,
+        "problem": o.problem,
+        "next_poll": iso(o.next_poll_at),
     }
 
 
@@ -228,8 +241,9 @@ def briefing(
     ] = None,
     as_recorded: Annotated[
         bool,
-        typer.Option("--as-recorded", help="As recorded by this tracker at that time, not as "
-                     "published"),
+        typer.Option(
+            "--as-recorded", help="As recorded by this tracker at that time, not as published"
+        ),
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="md, json or html")] = "md",
 ) -> None:
@@ -240,9 +254,12 @@ def briefing(
     tracker = open_tracker()
     with tracker:
         doc = build(
-            tracker.view, _track(tracker, track),
-            as_of=parse_when(as_of) if as_of else None, as_recorded=as_recorded,
-            now=tracker.clock(), stale_after=tracker.config.settings.stale_rumour_after,
+            tracker.view,
+            _track(tracker, track),
+            as_of=parse_when(as_of) if as_of else None,
+            as_recorded=as_recorded,
+            now=tracker.clock(),
+            stale_after=tracker.config.settings.stale_rumour_after,
         )
         _emit(doc, fmt, "briefing")
 
@@ -282,9 +299,11 @@ def history(
     tracker = open_tracker()
     with tracker:
         doc = build(
-            tracker.view, _track(tracker, track),
+            tracker.view,
+            _track(tracker, track),
             since=parse_when(since, end_of_day=False) if since else None,
-            until=parse_when(until) if until else None, as_recorded=as_recorded,
+            until=parse_when(until) if until else None,
+            as_recorded=as_recorded,
         )
         _emit(doc, fmt, "history")
 
@@ -306,8 +325,9 @@ def diff(
         raise InputError("TO must not be earlier than FROM")
     tracker = open_tracker()
     with tracker:
-        _emit(build(tracker.view, _track(tracker, track), a, b, as_recorded=as_recorded),
-              fmt, "diff")
+        _emit(
+            build(tracker.view, _track(tracker, track), a, b, as_recorded=as_recorded), fmt, "diff"
+        )
 
 
 @app.command()
@@ -369,7 +389,9 @@ def reextract() -> None:
 def demo(
     store: Annotated[
         str | None,
-        typer.Option("--store", help="Where to keep the demo store [default sqlite:///tracker-demo.db]"),
+        typer.Option(
+            "--store", help="Where to keep the demo store [default sqlite:///tracker-demo.db]"
+        ),
     ] = None,
     fresh: Annotated[bool, typer.Option(help="Start from an empty demo store")] = True,
 ) -> None:
@@ -412,4 +434,3 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime
 from uuid import UUID
 
@@ -88,17 +89,27 @@ def _record_feed(uow: UnitOfWork, interpreter: Interpreter, batch: FeedBatch) ->
             result.capped += 1
             continue
         inferred = pe.published_at is None
-        published = utc(pe.published_at) if pe.published_at else (
-            existing.published_at if existing is not None else polled_at
+        published = (
+            utc(pe.published_at)
+            if pe.published_at
+            else (existing.published_at if existing is not None else polled_at)
         )
         text = EntryText(
-            title=pe.title, summary=pe.summary, published_at=published, link=pe.link,
-            source=name, id=str(entry_id),
+            title=pe.title,
+            summary=pe.summary,
+            published_at=published,
+            link=pe.link,
+            source=name,
+            id=str(entry_id),
         )
         claims, tracks = interpreter.read(text, batch.feed, uow)
         story = story_key(name, pe.title)
         evidence = evidence_for(
-            entry_id, title=pe.title, link=pe.link, feed=name, published_at=published,
+            entry_id,
+            title=pe.title,
+            link=pe.link,
+            feed=name,
+            published_at=published,
             extractor_version=interpreter.version,
         )
         if existing is not None and claims == existing.claims and tracks == existing.tracks:
@@ -109,27 +120,46 @@ def _record_feed(uow: UnitOfWork, interpreter: Interpreter, batch: FeedBatch) ->
                     uow, entry_id=entry_id, targets=existing.targets, published_at=published
                 )
             targets = interpreter.apply(
-                uow, entry_id=entry_id, evidence=evidence, story=story, claims=claims,
+                uow,
+                entry_id=entry_id,
+                evidence=evidence,
+                story=story,
+                claims=claims,
                 tracks=tracks,
             )
         result.claims += len(claims)
-        fields = dict(
-            title=pe.title, summary=pe.summary, link=pe.link, published_at=published,
-            content_hash=pe.content_hash, story=story, extractor_version=interpreter.version,
-            claims=claims, tracks=tracks, targets=targets,
+        fields: dict[str, Any] = dict(
+            title=pe.title,
+            summary=pe.summary,
+            link=pe.link,
+            published_at=published,
+            content_hash=pe.content_hash,
+            story=story,
+            extractor_version=interpreter.version,
+            claims=claims,
+            tracks=tracks,
+            targets=targets,
         )
         if existing is None:
-            uow.add(Entry(
-                feed=name, identity=pe.identity, guid=pe.guid, author=pe.author,
-                published_inferred=inferred, **fields,
-            ))
+            uow.add(
+                Entry(
+                    feed=name,
+                    identity=pe.identity,
+                    guid=pe.guid,
+                    author=pe.author,
+                    published_inferred=inferred,
+                    **fields,
+                )
+            )
             result.new += 1
         else:
             existing.revise(**fields)
             result.revised += 1
         result.entry_ids.append(entry_id)
     feed_agg.record_poll(
-        polled_at=polled_at, new=result.new, revised=result.revised,
+        polled_at=polled_at,
+        new=result.new,
+        revised=result.revised,
         http_status=batch.http_status,
     )
     return result
@@ -213,15 +243,25 @@ def reextract(
                     uow, entry_id=entry_id, targets=entry.targets, published_at=entry.published_at
                 )
                 evidence = evidence_for(
-                    entry_id, title=entry.title, link=entry.link, feed=entry.feed,
-                    published_at=entry.published_at, extractor_version=interpreter.version,
+                    entry_id,
+                    title=entry.title,
+                    link=entry.link,
+                    feed=entry.feed,
+                    published_at=entry.published_at,
+                    extractor_version=interpreter.version,
                 )
                 targets = interpreter.apply(
-                    uow, entry_id=entry_id, evidence=evidence, story=entry.story, claims=claims,
+                    uow,
+                    entry_id=entry_id,
+                    evidence=evidence,
+                    story=entry.story,
+                    claims=claims,
                     tracks=tracks,
                 )
                 entry.reinterpret(
-                    extractor_version=interpreter.version, claims=claims, tracks=tracks,
+                    extractor_version=interpreter.version,
+                    claims=claims,
+                    tracks=tracks,
                     targets=targets,
                 )
                 changed += 1

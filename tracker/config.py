@@ -88,7 +88,7 @@ class FeedConfig(_Model):
         v = v.strip()
         if not v:
             raise ValueError("url must not be empty")
-        if "://" in v and not v.split("://", 1)[0].lower() in {"http", "https", "file"}:
+        if "://" in v and v.split("://", 1)[0].lower() not in {"http", "https", "file"}:
             raise ValueError(f"unsupported URL scheme in {v!r} (use http, https or file)")
         return v
 
@@ -232,6 +232,22 @@ class Config(_Model):
         return None
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. PyYAML's 1.1 rules turn the key ``on:`` (used by
+    ``alerts:`` rules) and values like ``no`` or ``off`` into booleans behind users' backs."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Map every key path in a composed YAML document to its 1-based line number."""
     lines = {path: node.start_mark.line + 1}
@@ -264,8 +280,8 @@ def parse_config(text: str, source: str = DEFAULT_CONFIG) -> Config:
         ConfigError: with ``source:line: key.path: problem`` for the first problem found.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

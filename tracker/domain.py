@@ -25,6 +25,7 @@ from eventsourcing.utils import register_topic
 
 from tracker.values import Claim, EntryText, Evidence, content_hash
 
+
 def _stable_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "/tracker/" + kind + "/" + "/".join(parts))
 
@@ -97,7 +98,6 @@ def register_event_topics(*aggregate_classes: type[Aggregate]) -> None:
                 register_topic(topic, cls)
 
 
-
 # --------------------------------------------------------------------------------------
 # Feed: a source we poll. Only polls that change something reach the log.
 # --------------------------------------------------------------------------------------
@@ -105,7 +105,6 @@ def register_event_topics(*aggregate_classes: type[Aggregate]) -> None:
 
 class Feed(Aggregate):
     """A polled feed. Idle polls are not events; the health table keeps those."""
-
 
     class Registered(TrackerCreated):
         TOPIC = "tracker.Feed.Registered.v1"
@@ -160,7 +159,9 @@ class Feed(Aggregate):
             self._failure_ended(recovered_at=polled_at, failures=self.failures)
         if new or revised:
             self._polled(
-                polled_at=polled_at, new_entries=new, revised_entries=revised,
+                polled_at=polled_at,
+                new_entries=new,
+                revised_entries=revised,
                 http_status=http_status,
             )
 
@@ -214,7 +215,6 @@ class Entry(Aggregate):
     the claims the extractor read from it, with the extractor version, so re-extraction can
     tell which changes come from the extractor and which from the news.
     """
-
 
     class Recorded(TrackerCreated):
         TOPIC = "tracker.Entry.Recorded.v1"
@@ -318,9 +318,16 @@ class Entry(Aggregate):
         if not self.can_revise(content_hash):
             return False
         self._revised(
-            title=title, summary=summary, link=link, published_at=published_at,
-            content_hash=content_hash, story=story, extractor_version=extractor_version,
-            claims=claims, tracks=tracks, targets=targets,
+            title=title,
+            summary=summary,
+            link=link,
+            published_at=published_at,
+            content_hash=content_hash,
+            story=story,
+            extractor_version=extractor_version,
+            claims=claims,
+            tracks=tracks,
+            targets=targets,
         )
         return True
 
@@ -337,8 +344,12 @@ class Entry(Aggregate):
 
     def text(self) -> EntryText:
         return EntryText(
-            title=self.title, summary=self.summary, published_at=self.published_at,
-            link=self.link, source=self.feed, id=str(self.id),
+            title=self.title,
+            summary=self.summary,
+            published_at=self.published_at,
+            link=self.link,
+            source=self.feed,
+            id=str(self.id),
         )
 
     def _read(
@@ -377,13 +388,24 @@ class Entry(Aggregate):
 
 
 def evidence_for(
-    entry_id: UUID, *, title: str, link: str | None, feed: str, published_at: datetime,
-    extractor_version: str, span: str = "",
+    entry_id: UUID,
+    *,
+    title: str,
+    link: str | None,
+    feed: str,
+    published_at: datetime,
+    extractor_version: str,
+    span: str = "",
 ) -> Evidence:
     """The pointer a briefing field keeps to the entry behind it."""
     return Evidence(
-        entry_id=str(entry_id), title=title, link=link, source=feed,
-        published_at=published_at, extractor_version=extractor_version, span=span,
+        entry_id=str(entry_id),
+        title=title,
+        link=link,
+        source=feed,
+        published_at=published_at,
+        extractor_version=extractor_version,
+        span=span,
     )
 
 
@@ -395,7 +417,6 @@ def evidence_for(
 
 class Track(Aggregate):
     """A followed situation (e.g. ``russia-ukraine``)."""
-
 
     class Started(TrackerCreated):
         TOPIC = "tracker.Track.Started.v1"
@@ -492,7 +513,11 @@ class Track(Aggregate):
         if old is not None and all(old.get(k) == v for k, v in new.items()):
             return
         self._engagement_indexed(
-            engagement_id=key, kind=kind, parties=sorted(parties), status=status, venue=venue,
+            engagement_id=key,
+            kind=kind,
+            parties=sorted(parties),
+            status=status,
+            venue=venue,
             effective_on=effective_on,
             delegations={p: dict(d) for p, d in sorted(delegations.items())},
             published_at=published_at,
@@ -504,8 +529,11 @@ class Track(Aggregate):
         if key in self.position_entries or not claim.stance:
             return False
         self._position_stated(
-            party=claim.party, person=claim.person, stance=claim.stance,
-            published_at=evidence.published_at, evidence=evidence,
+            party=claim.party,
+            person=claim.person,
+            stance=claim.stance,
+            published_at=evidence.published_at,
+            evidence=evidence,
             extractor_version=extractor_version,
         )
         return True
@@ -518,9 +546,15 @@ class Track(Aggregate):
         if evidence.entry_id in seen or story in seen.values():
             return False
         self._development_reported(
-            fact=fact, type=claim.type.value, parties=list(claim.parties),
-            effective_on=claim.date, published_at=evidence.published_at, evidence=evidence,
-            extractor_version=extractor_version, corroborates=bool(seen), story=story,
+            fact=fact,
+            type=claim.type.value,
+            parties=list(claim.parties),
+            effective_on=claim.date,
+            published_at=evidence.published_at,
+            evidence=evidence,
+            extractor_version=extractor_version,
+            corroborates=bool(seen),
+            story=story,
         )
         return True
 
@@ -583,7 +617,9 @@ class Track(Aggregate):
         self.facts.setdefault(fact, {})[evidence.entry_id] = story
 
     @event(ClaimsRetracted)
-    def _claims_retracted(self, entry_id: str, extractor_version: str, published_at: datetime) -> None:
+    def _claims_retracted(
+        self, entry_id: str, extractor_version: str, published_at: datetime
+    ) -> None:
         for fact, reports in list(self.facts.items()):
             reports.pop(entry_id, None)
             if not reports:

@@ -41,7 +41,12 @@ LIFECYCLE: dict[ClaimType, tuple[str, str]] = {
 
 #: How far along the lifecycle a status is (a late report of an earlier stage never rewinds).
 STATUS_RANK = {
-    "rumored": 0, "proposed": 1, "scheduled": 2, "rescheduled": 2, "held": 3, "cancelled": 3,
+    "rumored": 0,
+    "proposed": 1,
+    "scheduled": 2,
+    "rescheduled": 2,
+    "held": 3,
+    "cancelled": 3,
 }
 
 
@@ -59,7 +64,6 @@ class ClaimEvent(TrackerEvent):
 
 class Engagement(Aggregate):
     """A meeting between the parties of a track, followed through its lifecycle."""
-
 
     class Opened(TrackerCreated):
         TOPIC = "tracker.Engagement.Opened.v1"
@@ -227,9 +231,13 @@ class Engagement(Aggregate):
         conflict = self._date_conflict(status, claim)
         if conflict is not None:
             self._record(
-                self.ClaimConflicted, story=story, fact=f"conflict:date:{claim.date}",
-                field="date", value=claim.date.isoformat() if claim.date else None,
-                current=conflict, **common,
+                self.ClaimConflicted,
+                story=story,
+                fact=f"conflict:date:{claim.date}",
+                field="date",
+                value=claim.date.isoformat() if claim.date else None,
+                current=conflict,
+                **common,
             )
             return "conflict"
         if fact in self.facts:
@@ -240,16 +248,27 @@ class Engagement(Aggregate):
         return "new"
 
     def expect(
-        self, party: str, person: str | None, level: DelegationLevel | None,
-        claim: Claim, evidence: Evidence, story: str, extractor_version: str,
+        self,
+        party: str,
+        person: str | None,
+        level: DelegationLevel | None,
+        claim: Claim,
+        evidence: Evidence,
+        story: str,
+        extractor_version: str,
     ) -> bool:
         """Note that ``party`` is expected to send ``person``/``level`` (e.g. a leader)."""
         fact = f"expected:{party}:{person or level}"
         if self.seen(fact, evidence, story) or self.delegation(party) is not None:
             return False
         self._record(
-            self.DelegationExpected, story=story, fact=fact, party=party, person=person,
-            level=level, **self._common(claim, evidence, extractor_version),
+            self.DelegationExpected,
+            story=story,
+            fact=fact,
+            party=party,
+            person=person,
+            level=level,
+            **self._common(claim, evidence, extractor_version),
         )
         return True
 
@@ -270,12 +289,14 @@ class Engagement(Aggregate):
         if party is None or (claim.head is None and claim.level is None):
             return "ignored"
         if claim.hedged:
-            ok = self.expect(party, claim.head, claim.level, claim, evidence, story,
-                             extractor_version)
+            ok = self.expect(
+                party, claim.head, claim.level, claim, evidence, story, extractor_version
+            )
             return "expected" if ok else "seen"
         common = self._common(claim, evidence, extractor_version)
         current = self.delegation(party)
-        fact = f"delegation:{party}:{(claim.head or claim.level or '').lower()}"
+        who = claim.head or (claim.level.value if claim.level else "")
+        fact = f"delegation:{party}:{who.lower()}"
         if self.seen(fact, evidence, story):
             return "seen"
         if current is not None and _same_head(current, claim):
@@ -294,10 +315,18 @@ class Engagement(Aggregate):
             previous, old_head, old_level = previous_round
             basis = "previous_round"
         self._record(
-            self.DelegationChanged, story=story, fact=fact, party=party, head=claim.head,
-            head_title=claim.head_title, level=claim.level, old_head=old_head,
-            old_level=DelegationLevel.parse(old_level), basis=basis,
-            previous_engagement=previous, **common,
+            self.DelegationChanged,
+            story=story,
+            fact=fact,
+            party=party,
+            head=claim.head,
+            head_title=claim.head_title,
+            level=claim.level,
+            old_head=old_head,
+            old_level=DelegationLevel.parse(old_level),
+            basis=basis,
+            previous_engagement=previous,
+            **common,
         )
         return "changed"
 
@@ -306,8 +335,12 @@ class Engagement(Aggregate):
         if self.seen(fact, evidence, story):
             return False
         self._record(
-            self.AttendanceDeclined, story=story, fact=fact, party=claim.party,
-            person=claim.person, **self._common(claim, evidence, extractor_version),
+            self.AttendanceDeclined,
+            story=story,
+            fact=fact,
+            party=claim.party,
+            person=claim.person,
+            **self._common(claim, evidence, extractor_version),
         )
         return True
 
@@ -347,7 +380,9 @@ class Engagement(Aggregate):
         self.trigger_event(cls, story=story, fact_key=fact, **kwargs)
 
     @event(ClaimRetracted)
-    def _claims_retracted(self, entry_id: str, extractor_version: str, published_at: datetime) -> None:
+    def _claims_retracted(
+        self, entry_id: str, extractor_version: str, published_at: datetime
+    ) -> None:
         for fact, reports in list(self.facts.items()):
             reports.pop(entry_id, None)
             if not reports:
@@ -363,11 +398,14 @@ class Engagement(Aggregate):
 
 def _same_head(current: dict[str, Any], claim: Claim) -> bool:
     if claim.head and current.get("head"):
-        return _norm(claim.head) == _norm(current["head"]) or _norm(claim.head).split()[
-            -1
-        ] == _norm(current["head"]).split()[-1]
-    return claim.head is None and claim.level is not None and str(claim.level) == str(
-        current.get("level")
+        return (
+            _norm(claim.head) == _norm(current["head"])
+            or _norm(claim.head).split()[-1] == _norm(current["head"]).split()[-1]
+        )
+    return (
+        claim.head is None
+        and claim.level is not None
+        and str(claim.level) == str(current.get("level"))
     )
 
 
@@ -410,8 +448,9 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
         self.reported_status = True
         if claim.venue:
             self.venue = claim.venue
-        if claim.date is not None and (status == "rescheduled" or self.effective_on is None
-                                       or status == "held"):
+        if claim.date is not None and (
+            status == "rescheduled" or self.effective_on is None or status == "held"
+        ):
             self.effective_on = claim.date
     elif isinstance(e, Engagement.EvidenceAdded):
         if claim.venue and not self.venue:
@@ -421,9 +460,14 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
 
 
 _STATUS_OF_EVENT = {
-    "TalksProposed": "proposed", "TalksScheduled": "scheduled",
-    "TalksRescheduled": "rescheduled", "TalksHeld": "held", "TalksCancelled": "cancelled",
-    "SummitRumored": "rumored", "SummitConfirmed": "scheduled", "SummitHeld": "held",
+    "TalksProposed": "proposed",
+    "TalksScheduled": "scheduled",
+    "TalksRescheduled": "rescheduled",
+    "TalksHeld": "held",
+    "TalksCancelled": "cancelled",
+    "SummitRumored": "rumored",
+    "SummitConfirmed": "scheduled",
+    "SummitHeld": "held",
     "SummitCancelled": "cancelled",
 }
 

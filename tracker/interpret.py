@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from tracker.application import UnitOfWork
@@ -192,8 +192,14 @@ class Interpreter:
         return track
 
     def _apply_one(
-        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
-        entry_id: UUID, evidence: Evidence, story: str,
+        self,
+        uow: UnitOfWork,
+        track: Track,
+        claim: Claim,
+        index: int,
+        entry_id: UUID,
+        evidence: Evidence,
+        story: str,
     ) -> str | None:
         version = self.version
         if claim.type in LIFECYCLE:
@@ -212,7 +218,9 @@ class Interpreter:
         if claim.negated:
             return None
         when = claim.date or evidence.published_at.date()
-        fact = development_fact(track.facts, type=claim.type.value, parties=claim.parties, when=when)
+        fact = development_fact(
+            track.facts, type=claim.type.value, parties=claim.parties, when=when
+        )
         track.report_development(fact, claim, evidence, story, version)
         return f"track:{track.slug}"
 
@@ -223,30 +231,55 @@ class Interpreter:
         return sorted(parties)
 
     def _find(
-        self, uow: UnitOfWork, track: Track, kind: str, claim: Claim, evidence: Evidence,
+        self,
+        uow: UnitOfWork,
+        track: Track,
+        kind: str,
+        claim: Claim,
+        evidence: Evidence,
         status: str | None,
     ) -> Engagement | None:
         eid = find_engagement(
-            track.index, kind=kind, parties=self._parties(track, claim), venue=claim.venue,
-            when=claim.date, status=status, published=evidence.published_at,
+            track.index,
+            kind=kind,
+            parties=self._parties(track, claim),
+            venue=claim.venue,
+            when=claim.date,
+            status=status,
+            published=evidence.published_at,
             country_of=self.extractor.venue_country,
         )
         return uow.get(UUID(eid)) if eid else None
 
     def _open(
-        self, uow: UnitOfWork, track: Track, kind: str, claim: Claim, index: int,
-        entry_id: UUID, evidence: Evidence,
+        self,
+        uow: UnitOfWork,
+        track: Track,
+        kind: str,
+        claim: Claim,
+        index: int,
+        entry_id: UUID,
+        evidence: Evidence,
     ) -> Engagement:
         eng = Engagement(
-            track=track.slug, kind=kind, parties=self._parties(track, claim),
-            published_at=evidence.published_at, opened_by=f"{entry_id}:{index}",
+            track=track.slug,
+            kind=kind,
+            parties=self._parties(track, claim),
+            published_at=evidence.published_at,
+            opened_by=f"{entry_id}:{index}",
         )
         uow.add(eng)
         return eng
 
     def _lifecycle(
-        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
-        entry_id: UUID, evidence: Evidence, story: str,
+        self,
+        uow: UnitOfWork,
+        track: Track,
+        claim: Claim,
+        index: int,
+        entry_id: UUID,
+        evidence: Evidence,
+        story: str,
     ) -> str | None:
         kind, status = LIFECYCLE[claim.type]
         if claim.negated:
@@ -284,8 +317,14 @@ class Interpreter:
             self._index(track, talks)
 
     def _delegation(
-        self, uow: UnitOfWork, track: Track, claim: Claim, index: int,
-        entry_id: UUID, evidence: Evidence, story: str,
+        self,
+        uow: UnitOfWork,
+        track: Track,
+        claim: Claim,
+        index: int,
+        entry_id: UUID,
+        evidence: Evidence,
+        story: str,
     ) -> str | None:
         party = claim.party or (claim.parties[0] if claim.parties else None)
         if party is None:
@@ -302,8 +341,13 @@ class Interpreter:
     @staticmethod
     def _index(track: Track, eng: Engagement) -> None:
         track.index_engagement(
-            eng.id, kind=eng.kind, parties=eng.parties, status=eng.status, venue=eng.venue,
-            effective_on=eng.effective_on, delegations=eng.heads(),
+            eng.id,
+            kind=eng.kind,
+            parties=eng.parties,
+            status=eng.status,
+            venue=eng.venue,
+            effective_on=eng.effective_on,
+            delegations=eng.heads(),
             published_at=eng.last_published,
         )
 
@@ -332,4 +376,3 @@ class SimpleExtractor:
 
     def leader_of(self, party: str, on: date) -> str | None:
         return self.leader_of_fn(party, on) if self.leader_of_fn else None
-

@@ -96,9 +96,13 @@ def find_engagement(
                 and abs((when - e_date).days) > DATE_WINDOW
             ):
                 continue
-            if status == "held" and e_date is not None and when is None:
-                if abs((pub - e_date).days) > DATE_WINDOW:
-                    continue
+            if (
+                status == "held"
+                and e_date is not None
+                and when is None
+                and abs((pub - e_date).days) > DATE_WINDOW
+            ):
+                continue
         if not same_venue and status != "rescheduled":
             continue
         anchor = e_date or e_pub
@@ -114,7 +118,11 @@ def find_engagement(
 
 
 def _fits_closed(
-    e_status: str, e_date: date | None, e_pub: date, when: date | None, status: str | None,
+    e_status: str,
+    e_date: date | None,
+    e_pub: date,
+    when: date | None,
+    status: str | None,
     pub: date,
 ) -> bool:
     """Can a claim be about this finished (held/cancelled) meeting?
@@ -175,7 +183,7 @@ def development_fact(
     party_key = "+".join(sorted(parties)) or "-"
     for key in facts:
         k_type, k_parties, k_date = key.split("|")
-        if k_type == type and k_parties == party_key:
-            if abs((date.fromisoformat(k_date) - when).days) <= DATE_WINDOW:
-                return key
+        near = abs((date.fromisoformat(k_date) - when).days) <= DATE_WINDOW
+        if k_type == type and k_parties == party_key and near:
+            return key
     return f"{type}|{party_key}|{when.isoformat()}"

@@ -131,11 +131,11 @@ def check_reachable(cfg: StoreConfig) -> None:
         if not parent.exists():
             raise StoreError(f"cannot open {cfg.display}: directory {parent} does not exist")
         try:
-            conn = sqlite3.connect(str(cfg.path), timeout=5)
+            lite = sqlite3.connect(str(cfg.path), timeout=5)
             try:
-                conn.execute("PRAGMA schema_version").fetchone()
+                lite.execute("PRAGMA schema_version").fetchone()
             finally:
-                conn.close()
+                lite.close()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {cfg.display}: {exc}") from None
         return

@@ -130,8 +130,10 @@ def render_briefing(doc: dict[str, Any]) -> str:
     for u in ahead["upcoming"]:
         lines.append(f"- {day(u['date'])}: {engagement_label(u)} ({u['status']})")
     for r in ahead["open_rumours"]:
-        lines.append(f"- Open rumour: {parties_label(r['parties'])} leaders' meeting"
-                     + (f" floated by {r['speaker']}" if r["speaker"] else ""))
+        lines.append(
+            f"- Open rumour: {parties_label(r['parties'])} leaders' meeting"
+            + (f" floated by {r['speaker']}" if r["speaker"] else "")
+        )
     lines += ["", "## Sources", ""]
     if not doc["sources"]:
         lines.append("None yet.")

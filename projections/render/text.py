@@ -97,15 +97,16 @@ def situation(doc: dict[str, Any]) -> str:
     parts = []
     if held:
         last = held[0]
-        parts.append(
-            f"{len(held)} meeting(s) held; the latest: {engagement_label(last)}."
-        )
+        parts.append(f"{len(held)} meeting(s) held; the latest: {engagement_label(last)}.")
     if planned:
         nxt = sorted(planned, key=lambda e: e["date"] or "9999")[0]
-        parts.append(f"{len(planned)} planned or proposed; next: {engagement_label(nxt)} "
-                     f"({nxt['status']}).")
+        parts.append(
+            f"{len(planned)} planned or proposed; next: {engagement_label(nxt)} ({nxt['status']})."
+        )
     downgrades = [
-        (e, d) for e in engagements for d in e["delegations"]
+        (e, d)
+        for e in engagements
+        for d in e["delegations"]
         if d["level_change"] and d["level_change"]["direction"] == "downgrade"
     ]
     for e, d in downgrades[:3]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.extract import EXTRACTOR_VERSION, extract
-from tracker.values import Claim, ClaimType, EntryText, utc
+from tracker.values import ClaimType, EntryText, utc
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "extraction"
 SLOTS = ("parties", "venue", "date", "party", "party_level")
@@ -112,8 +112,14 @@ def _f1(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "tp": tp, "fp": fp, "fn": fn}  # fmt: skip
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def evaluate(rows: list[dict[str, Any]], errors: list[str] | None = None) -> dict[str, Any]:
@@ -157,15 +163,19 @@ def evaluate(rows: list[dict[str, Any]], errors: list[str] | None = None) -> dic
             s: {
                 "accuracy": round(slots[s][0] / slots[s][1], 3) if slots[s][1] else None,
                 "n": slots[s][1],
-            }  # fmt: skip
+            }
             for s in SLOTS
         },
     }
 
 
 def _short(c: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in c.items() if v not in (None, [], False, "unknown") and k not in (
-        "evidence", "stance", "evidence_field", "confidence")}  # fmt: skip
+    return {
+        k: v
+        for k, v in c.items()
+        if v not in (None, [], False, "unknown")
+        and k not in ("evidence", "stance", "evidence_field", "confidence")
+    }
 
 
 def run(show_errors: bool = False) -> dict[str, Any]:

@@ -32,15 +32,19 @@ def one(found: list[Claim], kind: ClaimType) -> Claim:
 
 
 def test_putins_proposal_of_direct_talks_in_istanbul_is_a_dated_proposal_by_russia():
-    c = one(claims("Putin proposes direct talks with Ukraine in Istanbul on May 15", "2025-05-11"),
-            ClaimType.TALKS_PROPOSED)  # fmt: skip
+    c = one(
+        claims("Putin proposes direct talks with Ukraine in Istanbul on May 15", "2025-05-11"),
+        ClaimType.TALKS_PROPOSED,
+    )
     assert set(c.parties) == {"RU", "UA"} and c.proposer == "RU"
     assert (c.venue, c.date, c.date_precision) == ("Istanbul", date(2025, 5, 15), DatePrecision.DAY)
 
 
 def test_zelensky_waiting_for_putin_in_turkey_is_a_rumoured_summit_he_floated():
-    c = one(claims("Zelensky says he will wait for Putin in Turkey on Thursday", "2025-05-12"),
-            ClaimType.SUMMIT_RUMORED)  # fmt: skip
+    c = one(
+        claims("Zelensky says he will wait for Putin in Turkey on Thursday", "2025-05-12"),
+        ClaimType.SUMMIT_RUMORED,
+    )
     assert set(c.parties) == {"UA", "RU"} and c.venue == "Turkey"
     assert c.speaker == "Volodymyr Zelensky" and c.proposer == "UA"
     assert c.date == date(2025, 5, 15)
@@ -64,32 +68,45 @@ def test_kremlin_names_an_aide_to_lead_and_putin_will_not_attend():
 
 
 def test_ukraines_delegation_led_by_the_defence_minister_is_minister_level():
-    d = one(claims("Ukraine's delegation to be led by defence minister Rustem Umerov", "2025-05-15"),
-            ClaimType.DELEGATION_ANNOUNCED)  # fmt: skip
+    d = one(
+        claims("Ukraine's delegation to be led by defence minister Rustem Umerov", "2025-05-15"),
+        ClaimType.DELEGATION_ANNOUNCED,
+    )
     assert (d.party, d.head, d.level) == ("UA", "Rustem Umerov", DelegationLevel.MINISTER)
 
 
 def test_talks_postponed_to_friday_are_rescheduled_to_the_sixteenth():
-    c = one(claims("Russia-Ukraine talks in Istanbul postponed to Friday", "2025-05-15"),
-            ClaimType.TALKS_RESCHEDULED)  # fmt: skip
+    c = one(
+        claims("Russia-Ukraine talks in Istanbul postponed to Friday", "2025-05-15"),
+        ClaimType.TALKS_RESCHEDULED,
+    )
     assert set(c.parties) == {"RU", "UA"} and c.date == date(2025, 5, 16)
 
 
 def test_talks_held_in_istanbul_with_turkey_mediating_count_turkey_as_a_party():
-    c = one(claims("Russia and Ukraine hold first direct talks in Istanbul with Turkey mediating",
-                   "2025-05-16"), ClaimType.TALKS_HELD)  # fmt: skip
+    c = one(
+        claims(
+            "Russia and Ukraine hold first direct talks in Istanbul with Turkey mediating",
+            "2025-05-16",
+        ),
+        ClaimType.TALKS_HELD,
+    )
     assert set(c.parties) == {"RU", "UA", "TR"} and c.venue == "Istanbul"
 
 
 def test_a_thousand_for_a_thousand_swap_is_a_prisoner_exchange():
-    c = one(claims("Russia and Ukraine agree to 1,000-for-1,000 prisoner exchange", "2025-05-16"),
-            ClaimType.PRISONER_EXCHANGE)  # fmt: skip
+    c = one(
+        claims("Russia and Ukraine agree to 1,000-for-1,000 prisoner exchange", "2025-05-16"),
+        ClaimType.PRISONER_EXCHANGE,
+    )
     assert set(c.parties) == {"RU", "UA"}
 
 
 def test_the_second_round_in_istanbul_is_held_talks():
-    c = one(claims("Second round of Russia-Ukraine talks held in Istanbul", "2025-06-02"),
-            ClaimType.TALKS_HELD)  # fmt: skip
+    c = one(
+        claims("Second round of Russia-Ukraine talks held in Istanbul", "2025-06-02"),
+        ClaimType.TALKS_HELD,
+    )
     assert set(c.parties) == {"RU", "UA"} and c.venue == "Istanbul"
 
 
@@ -108,11 +125,15 @@ def test_umerov_in_july_leads_as_nsdc_secretary_still_minister_level():
 
 
 def test_the_alaska_summit_is_scheduled_then_held():
-    s = one(claims("Trump says he will meet Putin in Alaska on August 15", "2025-08-08"),
-            ClaimType.SUMMIT_SCHEDULED)  # fmt: skip
+    s = one(
+        claims("Trump says he will meet Putin in Alaska on August 15", "2025-08-08"),
+        ClaimType.SUMMIT_SCHEDULED,
+    )
     assert set(s.parties) == {"US", "RU"} and (s.venue, s.date) == ("Alaska", date(2025, 8, 15))
-    h = one(claims("Trump and Putin meet in Anchorage for Alaska summit", "2025-08-15"),
-            ClaimType.SUMMIT_HELD)  # fmt: skip
+    h = one(
+        claims("Trump and Putin meet in Anchorage for Alaska summit", "2025-08-15"),
+        ClaimType.SUMMIT_HELD,
+    )
     assert set(h.parties) == {"US", "RU"} and h.venue == "Anchorage"
 
 
@@ -122,13 +143,38 @@ def test_the_alaska_summit_is_scheduled_then_held():
 @pytest.mark.parametrize(
     ("title", "day", "kind", "parties"),
     [
-        ("US and Iran to hold talks in Oman on Saturday", "2025-04-09", ClaimType.TALKS_SCHEDULED, {"US", "IR"}),
-        ("Russia calls off talks with Ukraine", "2025-05-20", ClaimType.TALKS_CANCELLED, {"RU", "UA"}),
-        ("Planned Trump-Putin summit in Budapest called off", "2025-10-22", ClaimType.SUMMIT_CANCELLED, {"US", "RU"}),
-        ("Israel and Hamas agree ceasefire deal", "2025-01-15", ClaimType.CEASEFIRE_AGREED, {"IL", "HAMAS"}),
-        ("Ukraine backs US proposal for a 30-day ceasefire", "2025-03-11", ClaimType.CEASEFIRE_PROPOSED, {"UA", "US"}),
+        (
+            "US and Iran to hold talks in Oman on Saturday",
+            "2025-04-09",
+            ClaimType.TALKS_SCHEDULED,
+            {"US", "IR"},
+        ),
+        (
+            "Russia calls off talks with Ukraine",
+            "2025-05-20",
+            ClaimType.TALKS_CANCELLED,
+            {"RU", "UA"},
+        ),
+        (
+            "Planned Trump-Putin summit in Budapest called off",
+            "2025-10-22",
+            ClaimType.SUMMIT_CANCELLED,
+            {"US", "RU"},
+        ),
+        (
+            "Israel and Hamas agree ceasefire deal",
+            "2025-01-15",
+            ClaimType.CEASEFIRE_AGREED,
+            {"IL", "HAMAS"},
+        ),
+        (
+            "Ukraine backs US proposal for a 30-day ceasefire",
+            "2025-03-11",
+            ClaimType.CEASEFIRE_PROPOSED,
+            {"UA", "US"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_headline_yields_its_claim_type_and_parties(title, day, kind, parties):
     assert set(one(claims(title, day), kind).parties) == parties
 
@@ -150,14 +196,19 @@ def test_a_stance_on_a_ceasefire_is_a_position_not_a_ceasefire():
 
 
 def test_a_hedged_leader_meeting_is_rumoured_and_marked_hedged():
-    c = one(claims("Trump could meet Putin in Saudi Arabia, sources say", "2025-02-20"),
-            ClaimType.SUMMIT_RUMORED)  # fmt: skip
+    c = one(
+        claims("Trump could meet Putin in Saudi Arabia, sources say", "2025-02-20"),
+        ClaimType.SUMMIT_RUMORED,
+    )
     assert c.hedged and set(c.parties) == {"US", "RU"} and c.venue == "Saudi Arabia"
 
 
 def test_the_summary_carries_the_event_when_the_title_does_not():
-    found = claims("What happened today", "2025-06-02",
-                   summary="<p>Sports news.</p><p>Russia and Ukraine held talks in Istanbul.</p>")  # fmt: skip
+    found = claims(
+        "What happened today",
+        "2025-06-02",
+        summary="<p>Sports news.</p><p>Russia and Ukraine held talks in Istanbul.</p>",
+    )
     c = one(found, ClaimType.TALKS_HELD)
     assert c.evidence_field == "summary" and c.venue == "Istanbul"
 
@@ -180,21 +231,35 @@ def test_the_same_person_changes_level_with_the_date_of_the_entry():
 
 
 def test_a_generic_title_gives_a_level_to_an_unknown_name():
-    found = claims("Russia's deputy foreign minister Ivan Petrov met Turkish officials in Ankara",
-                   "2025-05-10")  # fmt: skip
+    found = claims(
+        "Russia's deputy foreign minister Ivan Petrov met Turkish officials in Ankara", "2025-05-10"
+    )
     levels = {c.party: (c.head, c.level) for c in found if c.type is ClaimType.DELEGATION_ANNOUNCED}
-    assert levels == {"RU": ("Ivan Petrov", DelegationLevel.DEPUTY_MINISTER),
-                      "TR": (None, DelegationLevel.SENIOR_OFFICIAL)}  # fmt: skip
+    assert levels == {
+        "RU": ("Ivan Petrov", DelegationLevel.DEPUTY_MINISTER),
+        "TR": (None, DelegationLevel.SENIOR_OFFICIAL),
+    }
 
 
 def test_feeds_yaml_actor_overrides_win_over_the_bundled_entry():
     override = ActorConfig.model_validate(
-        {"name": "Rustem Umerov", "party": "UA", "aliases": ["Umerov"],
-         "offices": [{"title": "chief negotiator", "level": "senior_official", "from": "2025-01-01"}]}
-    )  # fmt: skip
+        {
+            "name": "Rustem Umerov",
+            "party": "UA",
+            "aliases": ["Umerov"],
+            "offices": [
+                {"title": "chief negotiator", "level": "senior_official", "from": "2025-01-01"}
+            ],
+        }
+    )
     d = load_dictionaries([override])
-    found = extract(EntryText("Umerov leads Ukraine's delegation at talks with Russia in Istanbul",
-                              published_at=datetime(2025, 7, 23, tzinfo=UTC)), d)  # fmt: skip
+    found = extract(
+        EntryText(
+            "Umerov leads Ukraine's delegation at talks with Russia in Istanbul",
+            published_at=datetime(2025, 7, 23, tzinfo=UTC),
+        ),
+        d,
+    )
     assert one(found, ClaimType.DELEGATION_ANNOUNCED).level is DelegationLevel.SENIOR_OFFICIAL
 
 
@@ -236,7 +301,7 @@ def test_extract_jsonl_writes_one_line_per_valid_input_and_reports_bad_lines():
                 "published": "2025-06-02T10:00:00Z",
                 "link": "https://example.org/a",
             }
-        ),  # fmt: skip
+        ),
         "{not json",
         "",
         json.dumps({"id": "b", "title": "Weather", "summary": "Sunny", "published": None}),
@@ -248,8 +313,20 @@ def test_extract_jsonl_writes_one_line_per_valid_input_and_reports_bad_lines():
     rows = [json.loads(x) for x in out.getvalue().splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
     assert rows[0]["events"][0]["type"] == "talks_held" and rows[1]["events"] == []
-    assert {"type", "parties", "venue", "date", "date_precision", "party", "head", "head_title",
-            "level", "person", "hedged", "evidence"} <= set(rows[0]["events"][0])  # fmt: skip
+    assert {
+        "type",
+        "parties",
+        "venue",
+        "date",
+        "date_precision",
+        "party",
+        "head",
+        "head_title",
+        "level",
+        "person",
+        "hedged",
+        "evidence",
+    } <= set(rows[0]["events"][0])
     assert [str(e) for e in errors] == ["line 2: not valid JSON", "line 5: not a JSON object"]
 
 

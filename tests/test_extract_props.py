@@ -30,7 +30,7 @@ _html = st.lists(
             "\n",
             " ",
         ]
-    ),  # fmt: skip
+    ),
     max_size=30,
 ).map("".join)
 

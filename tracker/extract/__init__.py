@@ -100,8 +100,11 @@ def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
 def _compatible(a: Claim, b: Claim) -> bool:
     if a.type != b.type or a.negated != b.negated:
         return False
-    if a.type in (ClaimType.POSITION_STATED, ClaimType.DELEGATION_ANNOUNCED,
-                  ClaimType.ATTENDANCE_DECLINED):  # fmt: skip
+    if a.type in (
+        ClaimType.POSITION_STATED,
+        ClaimType.DELEGATION_ANNOUNCED,
+        ClaimType.ATTENDANCE_DECLINED,
+    ):
         return a.party == b.party
     pa, pb = set(a.parties), set(b.parties)
     if not (pa <= pb or pb <= pa):

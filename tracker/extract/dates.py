@@ -42,7 +42,8 @@ DATE_RE = re.compile(
     rf"""(?ix)
     \b(?:
         (?P<md>(?P<m1>{_MONTH_ALT})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<y1>\d{{4}}))?)
-      | (?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\b(?:,?\s+(?P<y2>\d{{4}}))?)
+      | (?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\b
+               (?:,?\s+(?P<y2>\d{{4}}))?)
       | (?P<rel>today|tonight|tomorrow|yesterday)
       | (?P<wk>(?P<wkq>this|next|last)\s+week)
       | (?P<wd>(?:(?P<wdq>next|this|last|coming)\s+)?(?P<wdn>{_WEEKDAY_ALT}))

@@ -41,9 +41,27 @@ _NAME_AFTER = re.compile(
     r"(?:\s+(?:[A-Z][\w'’.-]+|al-\w+|bin|ibn|von|van|der|den|de|la|el|Al)){0,5})"
 )
 _NAME_STOP = {
-    "The", "On", "In", "At", "And", "But", "As", "Of", "Monday", "Tuesday", "Wednesday",
-    "Thursday", "Friday", "Saturday", "Sunday", "Said", "Says", "Will", "Has", "Is",
-}  # fmt: skip
+    "The",
+    "On",
+    "In",
+    "At",
+    "And",
+    "But",
+    "As",
+    "Of",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Said",
+    "Says",
+    "Will",
+    "Has",
+    "Is",
+}
 _POSSESSIVE = re.compile(r"['’]s?\s*$")
 _WAR_BEFORE = re.compile(
     r"(?:war|invasion|conflict|crisis|fighting|attacks?|assault|offensive|strikes?|aggression|"
@@ -87,10 +105,18 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
         office = actor.office_on(day)
         found.append(
             Mention(
-                m.start(), m.end(), m.group(0), "person", actor.party, None, actor.name,
-                office.title if office else None, office.level if office else None, True,
+                m.start(),
+                m.end(),
+                m.group(0),
+                "person",
+                actor.party,
+                None,
+                actor.name,
+                office.title if office else None,
+                office.level if office else None,
+                True,
             )
-        )  # fmt: skip
+        )
     taken = [(x.start, x.end) for x in found]
     for m in d.place_re.finditer(sentence):
         if any(s < m.end() and m.start() < e for s, e in taken):
@@ -157,10 +183,11 @@ def _party_near(
         owner = prev.party or (
             prev.place.code if prev.place and prev.place.kind in ("city", "region") else None
         )
-        if owner and len(gap) <= 30 and not re.search(r"[,;:]|\b(?:and|with|to)\b", gap):
+        adjacent = _POSSESSIVE.match(gap) or gap.strip() == "" or re.fullmatch(r"\s*\w+\s*", gap)
+        joined = re.search(r"[,;:]|\b(?:and|with|to)\b", gap)
+        if owner and len(gap) <= 30 and adjacent and not joined:
             # "Russia's EU ambassador": the possessive owner wins over the nearer name.
-            if _POSSESSIVE.match(gap) or gap.strip() == "" or re.fullmatch(r"\s*\w+\s*", gap):
-                return _possessive_owner(sentence, before, person) or owner
+            return _possessive_owner(sentence, before, person) or owner
         break
     for nxt in after[:1]:
         gap = sentence[person.end : nxt.start]
@@ -171,9 +198,9 @@ def _party_near(
 
 def _possessive_owner(sentence: str, before: list[Mention], person: Mention) -> str | None:
     for prev in reversed(before):
-        if prev.party and person.start - prev.end <= 30:
-            if re.match(r"['’]s?\b", sentence[prev.end : prev.end + 2]):
-                return prev.party
+        near = prev.party and person.start - prev.end <= 30
+        if near and re.match(r"['’]s?\b", sentence[prev.end : prev.end + 2]):
+            return prev.party
     return None
 
 
@@ -196,9 +223,9 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
             continue
         before = sentence[max(0, m.start - 40) : m.start]
         after = sentence[m.end : m.end + 20]
-        if m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after):
-            if re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
-                return f"{country_name(m.place.code)} border", m, False
+        border = m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after)
+        if border and re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
+            return f"{country_name(m.place.code)} border", m, False
         if m.place.kind in ("country", "city") and re.match(r"\s+(?:visit|trip)\b", after):
             return m.place.venue, m, True
         if m.place.kind not in VENUE_KINDS or not VENUE_RE.search(before):
@@ -208,7 +235,10 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
         visited = bool(_VISIT_BEFORE.search(before))
         candidate = (m.place.venue, m, visited)
         # A city beats a country ("in Doha, Qatar"); the first city wins.
-        if best[1] is None or (m.place.kind in ("city", "metonym", "region") and best[1].place
-                               and best[1].place.kind == "country"):  # fmt: skip
+        if best[1] is None or (
+            m.place.kind in ("city", "metonym", "region")
+            and best[1].place
+            and best[1].place.kind == "country"
+        ):
             best = candidate
     return best

@@ -46,7 +46,8 @@ SPEECH_RE = re.compile(
     _I,
 )
 TOPIC_RE = re.compile(
-    r"\b(?:talks(?!\s+(?:to|about)\b)|negotiat\w*|diplomacy|diplomatic (?:solution|efforts?|front|path|route)|"
+    r"\b(?:talks(?!\s+(?:to|about)\b)|negotiat\w*|diplomacy|"
+    r"diplomatic (?:solution|efforts?|front|path|route)|"
     r"peace (?:talks|deal|plan|process|demands|conditions|terms|settlement|agreement|"
     r"negotiations|efforts?|initiative|proposal|treaty)|plan for peace|cease-?fire|truce|"
     r"mediat\w*|settlement|breakthrough|interim peace deals?|framework agreement|deal between|"
@@ -130,7 +131,8 @@ _NON_DIPLOMATIC = re.compile(
 _PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
 _LEAD_RE = re.compile(
     r"\b(?:led|headed) by\b|\b(?:to|will|would|shall)\s+(?:lead|head)\b|\bleads?\b|\bleading\b|"
-    r"\bheads?\s+(?:the|its|a|\w+['’]s)\s+(?:\w+\s+)?delegation|\bnam\w+ .{0,60}\bto (?:lead|head)\b",
+    r"\bheads?\s+(?:the|its|a|\w+['’]s)\s+(?:\w+\s+)?delegation|"
+    r"\bnam\w+ .{0,60}\bto (?:lead|head)\b",
     _I,
 )
 _MEET_VERB = re.compile(
@@ -190,14 +192,19 @@ def _participants(
                 if not visited:
                     continue
                 party = m.place.code
-            elif not party:
-                continue
-            elif m.place.kind == "demonym" and clause[
-                max(0, m.start - 4) : m.start
-            ].lower().endswith(("pro-", "anti-")):
-                continue
-            elif m.start >= 0 and (
-                _PARTISAN.match(clause[m.end : m.end + 12]) or is_background_place(clause, m)
+            elif (
+                not party
+                or (
+                    m.place.kind == "demonym"
+                    and clause[max(0, m.start - 4) : m.start].lower().endswith(("pro-", "anti-"))
+                )
+                or (
+                    m.start >= 0
+                    and (
+                        _PARTISAN.match(clause[m.end : m.end + 12])
+                        or is_background_place(clause, m)
+                    )
+                )
             ):
                 continue
         if party and party not in parties:
@@ -247,8 +254,9 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     if decline and not has_meet:
         who = _speaker(clause, mentions, decline)
         if who is not None and who.kind == "person":
-            yield _claim(ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
-                         person=who.head)  # fmt: skip
+            yield _claim(
+                ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party, person=who.head
+            )
         return
     venue, venue_m, visited = find_venue(clause, mentions)
     parties = _participants(clause, mentions, venue_m, visited)
@@ -373,8 +381,9 @@ def _meeting(
     if decline:
         who = _speaker(clause, mentions, decline)
         if who is not None and who.kind == "person":
-            yield _claim(ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
-                         person=who.head)  # fmt: skip
+            yield _claim(
+                ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party, person=who.head
+            )
         return
     verb = _MEET_VERB.search(clause)
     diplomatic = _DIPLOMATIC_NOUN.search(clause)
@@ -397,14 +406,25 @@ def _meeting(
         who = _speaker(clause, mentions, decline)
         if who is not None:
             yield _claim(
-                ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party,
+                ClaimType.ATTENDANCE_DECLINED,
+                clause,
+                ctx,
+                +1,
+                party=who.party,
                 person=who.head if who.kind == "person" else None,
-            )  # fmt: skip
+            )
         return
     if DENY_RE.search(clause):
         if summit:
-            yield _claim(ClaimType.SUMMIT_RUMORED, clause, ctx, +1, parties=parties,
-                         venue=venue, negated=True)  # fmt: skip
+            yield _claim(
+                ClaimType.SUMMIT_RUMORED,
+                clause,
+                ctx,
+                +1,
+                parties=parties,
+                venue=venue,
+                negated=True,
+            )
         return  # a refusal to negotiate is a stance: _position reports it
     hedged = bool(HEDGE_RE.search(clause))
     kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
@@ -470,9 +490,14 @@ def _delegations(
             continue  # a speaker, not a participant
         seen.add(m.party)
         yield Claim(
-            type=ClaimType.DELEGATION_ANNOUNCED, party=m.party, head=m.head, head_title=m.title,
-            level=m.level, evidence=clause.strip(), evidence_field=ctx.field,
-        )  # fmt: skip
+            type=ClaimType.DELEGATION_ANNOUNCED,
+            party=m.party,
+            head=m.head,
+            head_title=m.title,
+            level=m.level,
+            evidence=clause.strip(),
+            evidence_field=ctx.field,
+        )
 
 
 def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
@@ -503,8 +528,13 @@ def _position(sentence: str, ctx: Context) -> Iterator[Claim]:
                 if who is not None:
                     break
             continue  # the stance must follow the verb, except in "…, says X"
-        left = [m for m in mentions if m.party and m.end <= verb.start()
-                and not re.search(r"[:;]", sentence[m.end : verb.start()])]  # fmt: skip
+        left = [
+            m
+            for m in mentions
+            if m.party
+            and m.end <= verb.start()
+            and not re.search(r"[:;]", sentence[m.end : verb.start()])
+        ]
         if left:
             people = [m for m in left if m.kind == "person"]
             who = people[-1] if people and verb.start() - people[-1].end < 60 else left[0]

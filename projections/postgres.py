@@ -27,6 +27,10 @@ class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any):
         kwargs["tracking_table_name"] = TRACKING_TABLE
         super().__init__(datastore, **kwargs)
+        # Our statements are unqualified: run them inside the store's schema.
+        self.sql_create_statements.append(
+            SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema))
+        )
         for stmt in TABLES:
             self.sql_create_statements.append(SQL(stmt))  # type: ignore[arg-type]
 

@@ -155,11 +155,22 @@ class BriefingProjector:
         eid = str(e.originator_id)
         name = name_of(e)
         if name == "Opened":
+            # No row yet: an engagement becomes visible with its first claim.
             state = new_state(e)
-            head = Head(eid, e.track, state, None, None, _key(e), e.originator_version, 0)
+            empty = _dumps(state)
+            head = Head(
+                eid,
+                e.track,
+                state,
+                None,
+                None,
+                _key(e),
+                e.originator_version,
+                0,
+                open_published_json=empty,
+                open_recorded_json=empty,
+            )
             heads[eid] = head
-            self._put_version(batch, head, PUBLISHED, ts(e.published_at), _dumps(state))
-            self._put_version(batch, head, RECORDED, ts(e.timestamp), _dumps(state))
             batch.heads[eid] = head
             return
         found = heads.get(eid)
@@ -304,8 +315,8 @@ class BriefingProjector:
         for key in [k for k in batch.versions if k[0] == eid and k[1] == PUBLISHED]:
             del batch.versions[key]
         batch.changes = [row for row in batch.changes if row[0] != eid]
-        rows: dict[str, str] = {ts(opened.published_at): _dumps(state)}
-        last = rows[ts(opened.published_at)]
+        rows: dict[str, str] = {}
+        last = _dumps(state)
         for x in sorted(visible(stream), key=order_key):
             changes, citation = apply(state, x)
             head.last_key = max(head.last_key, _key(x))
@@ -326,11 +337,12 @@ class BriefingProjector:
             if now != last:
                 rows[ts(x.published_at)] = now
                 last = now
-        froms = list(rows)
+        froms = sorted(rows)
         for i, frm in enumerate(froms):
             to = froms[i + 1] if i + 1 < len(froms) else OPEN
             batch.versions[(eid, PUBLISHED, frm)] = (head.track, to, rows[frm])
-        head.open_published, head.open_published_json = froms[-1], rows[froms[-1]]
+        if froms:
+            head.open_published, head.open_published_json = froms[-1], rows[froms[-1]]
         if head.open_recorded_json != last:
             self._put_version(batch, head, RECORDED, ts(e.timestamp), last)
         heads[eid] = head

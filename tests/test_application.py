@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from support import at, claim, entry, make, notifications, topics
 
 from tracker.application import TrackerApp
 from tracker.commands import record_entries
@@ -12,6 +11,8 @@ from tracker.engagement import Engagement
 from tracker.errors import TrackerError
 from tracker.store import parse_store_url
 from tracker.values import DelegationLevel
+
+from support import at, claim, entry, make, notifications, topics
 
 STORY = {
     "Putin proposes direct talks": [

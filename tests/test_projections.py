@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from projections.briefing import fold
 from projections.replay import briefing, diff, history
 from projections.views import PUBLISHED, RECORDED, ts
-from support import StepClock, at, claim, entry, make
 from tracker.commands import record_entries
 from tracker.domain import recording_clock
 from tracker.engagement import Engagement
+
+from support import StepClock, at, claim, entry, make
 
 STORY = {
     "Putin proposes direct talks": [

@@ -25,11 +25,12 @@ import feedparser
 import pytest
 from conftest import CORPORA
 from feedparser.urls import ACCEPTABLE_URI_SCHEMES as ACCEPTABLE
-from feedserver import FeedServer, Files
 
 from tracker.config import Settings
 from tracker.fetch import FetchRequest, FetchResult, fetch_many
 from tracker.parse import parse_feed, run_feedparser
+
+from feedserver import FeedServer, Files
 
 SUITE = "kurtmckee__feedparser/tests"
 _HEADER = re.compile(r"^Header:\s+([^:]+):(.*)$", re.MULTILINE)

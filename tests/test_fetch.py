@@ -13,6 +13,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from tracker.config import Settings
+from tracker.fetch import (
+    ERROR_KINDS,
+    USER_AGENT,
+    FetchRequest,
+    FetchResult,
+    fetch,
+    fetch_many,
+    parse_retry_after,
+)
+
 from feedserver import (
     MB,
     Compressed,
@@ -28,17 +40,6 @@ from feedserver import (
     gzip_stream,
     trickle,
     zeros,
-)
-
-from tracker.config import Settings
-from tracker.fetch import (
-    ERROR_KINDS,
-    USER_AGENT,
-    FetchRequest,
-    FetchResult,
-    fetch,
-    fetch_many,
-    parse_retry_after,
 )
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from feedserver import MB, FeedServer, Response, Static
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,8 @@ from tracker.parse import (
     plain_text,
 )
 from tracker.values import content_hash
+
+from feedserver import MB, FeedServer, Response, Static
 
 DATA = Path(__file__).parent / "data" / "feeds"
 URL = "https://wire.example.org/rss.xml"

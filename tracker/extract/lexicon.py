@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -86,15 +86,120 @@ class Dictionaries:
     actor_re: re.Pattern[str]
     title_re: re.Pattern[str]
     leader_titles: frozenset[str] = field(default_factory=frozenset)
+    # Surface -> party code for :meth:`mentions` (places that name a party, capitals, actors),
+    # all in one compiled alternation so routing costs one regex pass per entry.
+    mention_codes: dict[str, str] = field(default_factory=dict)
+    mention_re: re.Pattern[str] | None = None
 
     def place(self, surface: str) -> Place | None:
         return self.places.get(surface) or self.places.get(surface.lower())
+
+    @cached_property
+    def _places_folded(self) -> dict[str, Place]:
+        return {surface.lower(): place for surface, place in reversed(self.places.items())}
+
+    def mentions(self, text: str) -> set[str]:
+        """Party codes the text mentions anywhere: countries, demonyms, capitals, metonyms
+        ("the Kremlin"), organisations, non-state sides and the parties of known people."""
+        if not isinstance(text, str) or not text or self.mention_re is None:
+            return set()
+        codes = self.mention_codes
+        found: set[str] = set()
+        for m in self.mention_re.finditer(text):
+            code = codes.get(m.group(0)) or codes.get(m.group(0).lower())
+            if code:
+                found.add(code)
+        return found
+
+    def venue_country(self, venue: str) -> str | None:
+        """ISO code of the country a venue lies in ("Istanbul" -> "TR", "Alaska" -> "US").
+
+        A country (or its code) maps to itself; "Belarus border" to BY; a longer venue
+        ("Ciragan Palace, Istanbul") to the first place in it that we know. Organisations and
+        unknown places give None.
+        """
+        if not isinstance(venue, str) or not venue.strip():
+            return None
+        text = venue.strip()
+        if len(text) == 2 and text.isupper() and pycountry.countries.get(alpha_2=text):
+            return text
+        candidates = [text, text.removesuffix(" border").removeprefix("the ")]
+        candidates += [m.group(0) for m in self.place_re.finditer(text)]
+        for surface in candidates:
+            place = self.place(surface) or self._places_folded.get(surface.lower())
+            if (
+                place is not None
+                and place.kind in VENUE_KINDS | {"demonym"}
+                and pycountry.countries.get(alpha_2=place.code) is not None
+            ):
+                return place.code
+        return None
+
+    def leader_of(self, party: str, on: date) -> str | None:
+        """Who leads ``party``'s diplomacy on ``on``: the head of state, or the head of
+        government where that office leads (prime ministers, chancellors; see
+        ``data/actors.yaml``), from the actors' dated offices. None when we know nobody."""
+        best: tuple[int, str] | None = None
+        for actor in {id(a): a for a in self.actors.values()}.values():
+            if actor.party != party:
+                continue
+            office = actor.office_on(on)
+            if office is None or office.level is not DelegationLevel.LEADER:
+                continue
+            rank = _leader_rank(party, office.title)
+            if best is None or rank > best[0]:
+                best = (rank, actor.name)
+        return best[1] if best else None
 
     def actor(self, surface: str) -> Actor | None:
         return self.actors.get(surface.lower())
 
     def title_level(self, title: str) -> DelegationLevel | None:
         return self.titles.get(title.lower())
+
+
+# Where the head of government, not the head of state, speaks for the country abroad.
+_GOVERNMENT_LED = frozenset(
+    [
+        "GB",
+        "DE",
+        "IN",
+        "IL",
+        "JP",
+        "IT",
+        "ES",
+        "NL",
+        "CA",
+        "AU",
+        "PK",
+        "IQ",
+        "SE",
+        "NO",
+        "DK",
+        "GR",
+        "HU",
+        "CZ",
+        "BE",
+        "AT",
+        "PT",
+        "IE",
+        "NZ",
+        "TH",
+        "MY",
+    ]
+)
+_HEAD_OF_STATE = ("president", "king", "queen", "emir", "sultan", "supreme leader")
+
+
+def _leader_rank(party: str, title: str) -> int:
+    """Higher wins when a party has several leader-level office holders on a day."""
+    low = title.lower()
+    government = "prime minister" in low or "chancellor" in low or "premier" in low
+    if party in _GOVERNMENT_LED:
+        return 2 if government else 1
+    if "acting" in low:
+        return 1
+    return 2 if low.startswith(_HEAD_OF_STATE) or not government else 1
 
 
 def _alternation(words: Sequence[str]) -> str:
@@ -124,6 +229,12 @@ def _country_names() -> dict[str, str]:
     return out
 
 
+def _capitals() -> dict[str, str]:
+    """Capital city -> country code (places.yaml ``capital:``)."""
+    countries = _data("places.yaml").get("countries") or {}
+    return {info["capital"]: code for code, info in countries.items() if info.get("capital")}
+
+
 def _build_places() -> dict[str, Place]:
     data = _data("places.yaml")
     places: dict[str, Place] = {}
@@ -134,8 +245,9 @@ def _build_places() -> dict[str, Place]:
             places[alias] = Place(code, "country", alias)
         for dem in info.get("demonyms") or []:
             places.setdefault(dem, Place(code, "demonym", dem))
-        for city in info.get("cities") or []:
-            places.setdefault(city, Place(code, "city", city))
+        for city in [*(info.get("cities") or []), info.get("capital")]:
+            if city:
+                places.setdefault(city, Place(code, "city", city))
         for met in info.get("metonyms") or []:
             venue = "Moscow" if "Kremlin" in met else met
             places[met] = Place(code, "metonym", venue)
@@ -215,7 +327,26 @@ def build_dictionaries(overrides: Sequence[ActorConfig] = ()) -> Dictionaries:
     actor_re = re.compile(rf"(?<![\w])(?:{_alternation(actor_names)})(?![\w])")
     title_re = re.compile(rf"(?<![\w])(?:{_alternation(list(titles))})(?![\w])", re.IGNORECASE)
     leaders = frozenset(t for t, lv in titles.items() if lv is DelegationLevel.LEADER)
-    return Dictionaries(places, actors, titles, place_re, actor_re, title_re, leaders)
+    codes = _mention_codes(places, actors, actor_names)
+    mention_re = re.compile(rf"(?<![\w.])(?:{_alternation(list(codes))})(?![\w])")
+    return Dictionaries(
+        places, actors, titles, place_re, actor_re, title_re, leaders, codes, mention_re
+    )
+
+
+def _mention_codes(
+    places: dict[str, Place], actors: dict[str, Actor], actor_names: list[str]
+) -> dict[str, str]:
+    """Surfaces that say a party is involved: party places, capitals, known people."""
+    capitals = _capitals()
+    codes = {
+        surface: place.code
+        for surface, place in places.items()
+        if place.kind in PARTY_KINDS or (place.kind == "city" and surface in capitals)
+    }
+    for name in actor_names:
+        codes.setdefault(name, actors[name.lower()].party)
+    return codes
 
 
 @lru_cache(maxsize=1)

@@ -148,8 +148,12 @@ def make_tracker(
     *,
     extractor: Extractor | None = None,
     clock: Clock | None = None,
+    read_only: bool = False,
 ) -> Tracker:
     """Open (creating if needed) the store at ``store_url`` and wire the tracker.
+
+    ``read_only`` skips starting the configured tracks (commands that only read use it, so
+    they can run without a feeds.yaml against a store someone else filled).
 
     Raises:
         StoreError: the URL is invalid or the store cannot be reached.
@@ -165,7 +169,8 @@ def make_tracker(
     interp = Interpreter(
         extractor=extractor or default_extractor(config), tracks=effective_tracks(config)
     )
-    ensure_tracks(app, effective_tracks(config))
+    if not read_only:
+        ensure_tracks(app, effective_tracks(config))
     return Tracker(
         config=config,
         store=store,

@@ -8,6 +8,7 @@ nothing but JSON on stdout.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -62,12 +63,21 @@ def _global(
     OPTS.config, OPTS.store = config, store
 
 
-def open_tracker(*, catch_up: bool = True) -> Any:
-    """Load the config, open the store and bring the projections up to date."""
-    from tracker.bootstrap import make_tracker
+def open_tracker(*, catch_up: bool = True, read_only: bool = False) -> Any:
+    """Load the config, open the store and bring the projections up to date.
 
-    cfg = load_config(OPTS.config)
-    tracker = make_tracker(cfg, store_url(OPTS.store))
+    Read-only commands work without a feeds.yaml (the store knows its tracks); commands
+    that poll or write need one.
+    """
+    from tracker.bootstrap import make_tracker
+    from tracker.config import Config
+
+    explicit = OPTS.config or os.environ.get("TRACKER_CONFIG")
+    if read_only and not explicit and not Path("feeds.yaml").exists():
+        cfg = Config()
+    else:
+        cfg = load_config(OPTS.config)
+    tracker = make_tracker(cfg, store_url(OPTS.store), read_only=read_only)
     if catch_up:
         tracker.catch_up()
     return tracker
@@ -92,12 +102,13 @@ def parse_when(value: str, *, end_of_day: bool = True) -> datetime:
 
 
 def _track(tracker: Any, slug: str | None) -> str:
-    from tracker.interpret import effective_tracks
-
-    tracks = effective_tracks(tracker.config)
+    """The track to show: ``--track``, else the first configured one, else the store's first."""
+    known = [t.slug for t in tracker.config.tracks]
+    known += [t["slug"] for t in tracker.view.tracks() if t["slug"] not in known]
+    if not known:
+        raise InputError("no tracks: add one to feeds.yaml (see README.md) and poll")
     if slug is None:
-        return tracks[0].slug
-    known = [t.slug for t in tracks]
+        return known[0]
     if slug not in known:
         raise InputError(f"unknown track {slug!r} (known: {', '.join(known)})")
     return slug
@@ -226,7 +237,7 @@ def extract(
     sys.stdout.flush()
     if errors:
         for e in errors[:20]:
-            err.print(f"{file}: {e}", markup=False, highlight=False)
+            sys.stderr.write(f"{file}: {e}\n")
         if len(errors) > 20:
             err.print(f"... and {len(errors) - 20} more bad line(s)")
         raise typer.Exit(2)
@@ -251,7 +262,7 @@ def briefing(
     from projections.replay import briefing as build
 
     _check_format(fmt, ("md", "json", "html"))
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     with tracker:
         doc = build(
             tracker.view,
@@ -296,7 +307,7 @@ def history(
     from projections.replay import history as build
 
     _check_format(fmt, ("md", "json"))
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     with tracker:
         doc = build(
             tracker.view,
@@ -323,7 +334,7 @@ def diff(
     a, b = parse_when(start), parse_when(end)
     if b < a:
         raise InputError("TO must not be earlier than FROM")
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     with tracker:
         _emit(
             build(tracker.view, _track(tracker, track), a, b, as_recorded=as_recorded), fmt, "diff"
@@ -337,7 +348,7 @@ def alerts(
     """Alerts raised on delegation-level changes, with their delivery status per channel."""
     from projections import alerts as alerts_module
 
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     with tracker:
         tracker.process_alerts(deliver=False)
         alerts_module.print_alerts(tracker, fmt=fmt, console=out)
@@ -418,9 +429,12 @@ def serve(
 def main() -> None:
     """Console-script entry point: maps TrackerError to a one-line message and exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns typer.Exit's code here
+            sys.exit(code)
     except TrackerError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        # Plain write: one line, never wrapped by the terminal width.
+        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")

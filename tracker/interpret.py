@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
@@ -282,6 +282,17 @@ class Interpreter:
         story: str,
     ) -> str | None:
         kind, status = LIFECYCLE[claim.type]
+        if (
+            status == "held"
+            and claim.date is not None
+            and claim.date > evidence.published_at.date()
+        ):
+            # Nothing is held after it is reported: a dated "held" ahead of publication is a plan.
+            status = "scheduled"
+            claim = replace(
+                claim,
+                type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
+            )
         if claim.negated:
             # A denial links to the rumour it denies; with no such rumour there is nothing to do.
             eng = self._find(uow, track, kind, claim, evidence, status=None)

@@ -166,7 +166,7 @@ def apply(state: dict[str, Any], event: Any) -> tuple[list[dict[str, Any]], Cita
         name == "EvidenceAdded" and fact.startswith("delegation:")
     ):
         party = _apply_delegation(state, claim, published, event, changes)
-        field = f"delegation:{party}"
+        field = delegation_field(party, claim.head, claim.level.value if claim.level else None)
     elif name == "AttendanceDeclined":
         party = event.party or "?"
         field = f"declined:{party}"
@@ -179,6 +179,16 @@ def apply(state: dict[str, Any], event: Any) -> tuple[list[dict[str, Any]], Cita
             exp["declined"] = True
     story = getattr(event, "story", None) or ev.entry_id
     return changes, Citation(field=field, entry_id=ev.entry_id, story=story)
+
+
+def delegation_field(party: str, head: str | None, level: str | None) -> str:
+    """Citation field of one head of one party's delegation (one per person, or per level)."""
+    who = head.lower().split()[-1] if head else (level or "?")
+    return f"delegation:{party}:{who}"
+
+
+#: Two different heads reported for one party within this long of each other conflict.
+CONFLICT_WINDOW_S = 24 * 3600
 
 
 def _matches(expected: str | None, person: str | None) -> bool:
@@ -306,13 +316,34 @@ def _apply_delegation(
         (claim.head and current["head"] and _same_person(claim.head, current["head"]))
         or (not claim.head and level == current["level"])
     )
+    conflict_key = f"delegation.{party}"
     if same:
         assert current is not None
         if not current.get("head_title") and claim.head_title:
             current["head_title"] = claim.head_title
         if not current.get("head") and claim.head:
             current["head"] = claim.head
+        if conflict_key in state["conflicts"] and _later(published, current["since"]):
+            # A further report of the current head settles a disagreement.
+            del state["conflicts"][conflict_key]
+            changes.append({"field": "conflict." + conflict_key, "old": "open", "new": "resolved"})
         return party
+    if (
+        current is not None
+        and current.get("head")
+        and not claim.hedged
+        and _within(current["since"], published, CONFLICT_WINDOW_S)
+    ):
+        heads = state["conflicts"].setdefault(conflict_key, [current["head"]])
+        if claim.head and claim.head not in heads:
+            heads.append(claim.head)
+            changes.append(
+                {"field": "conflict." + conflict_key, "old": current["head"], "new": claim.head}
+            )
+    elif conflict_key in state["conflicts"] and claim.head in state["conflicts"][conflict_key]:
+        # Reported again well after the disagreement: that report settles it.
+        del state["conflicts"][conflict_key]
+        changes.append({"field": "conflict." + conflict_key, "old": "open", "new": "resolved"})
     expected = state["expected"].get(party)
     old = _who(current) or _who(expected)
     basis = "announced" if current else ("expected" if expected else None)
@@ -339,6 +370,24 @@ def _apply_delegation(
         change["level_change"] = shift
     changes.append(change)
     return party
+
+
+def _seconds(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    fa = datetime.fromisoformat(a.replace("Z", "+00:00"))
+    fb = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    return (fb - fa).total_seconds()
+
+
+def _within(earlier: str | None, later: str | None, window: float) -> bool:
+    gap = _seconds(earlier, later)
+    return gap is not None and 0 <= gap <= window
+
+
+def _later(now: str | None, since: str | None) -> bool:
+    gap = _seconds(since, now)
+    return gap is not None and gap > CONFLICT_WINDOW_S
 
 
 def _same_person(a: str, b: str) -> bool:

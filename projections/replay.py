@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from projections.briefing import delegation_field
 from projections.views import OPEN, PUBLISHED, RECORDED, ReadModel, ts
 from tracker.values import DelegationLevel, iso
 
@@ -135,7 +136,7 @@ def _engagement_doc(
     _, total = _evidence(all_rows)
     delegations = []
     for party, d in sorted(state["delegations"].items()):
-        ev, n = _evidence(cites.get(f"delegation:{party}", []))
+        ev, n = _evidence(cites.get(delegation_field(party, d["head"], d["level"]), []))
         previous = d.get("previous")
         delegations.append(
             {
@@ -167,12 +168,17 @@ def _engagement_doc(
         )
     conflicts = []
     for fld, values in sorted(state["conflicts"].items()):
+        if fld.startswith("delegation."):
+            party = fld.split(".", 1)[1]
+            keys = [delegation_field(party, v, None) for v in values]
+        else:
+            keys = [f"{fld}:{v}" for v in values]
         conflicts.append(
             {
                 "field": fld,
                 "values": [
-                    {"value": v, "evidence": _evidence(cites.get(f"{fld}:{v}", []))[0]}
-                    for v in values
+                    {"value": v, "evidence": _evidence(cites.get(k, []))[0]}
+                    for v, k in zip(values, keys, strict=True)
                 ],
             }
         )

@@ -265,3 +265,85 @@ def _check_time_travel(t, eid, events):
         expected = fold([opened, *upto])
         expected.pop("retracted_entries", None)
         assert _visible_state(t, eid, RECORDED, moment) == expected
+
+
+def test_reextraction_changes_are_attributed_to_the_extractor_not_the_news(store_url):
+    from support import ScriptedExtractor
+
+    from tracker.commands import reextract
+
+    clock = StepClock(at("2025-05-17"))
+    with make(store_url, STORY, clock=clock) as t:
+        _poll(t, TIMELINE, clock)
+        t.catch_up()
+        # A newer extractor reads the Medinsky entry as naming a deputy foreign minister.
+        better = dict(STORY)
+        better["Medinsky to lead"] = [
+            claim(
+                "delegation_announced",
+                party="RU",
+                parties=("RU", "UA"),
+                head="Mikhail Galuzin",
+                head_title="deputy foreign minister",
+                level="deputy_minister",
+            ),
+        ]
+        t.interpreter.extractor = ScriptedExtractor(better, version="scripted-2")
+        clock.advance(days=1)
+        with recording_clock(clock):
+            result = reextract(t.app, t.interpreter, t.config.feeds)
+        assert (result.entries, result.changed) == (len(TIMELINE), 1)
+        t.catch_up()
+        doc = briefing(t.view, "russia-ukraine", as_of=at("2025-05-17"))
+        (eng,) = doc["engagements"]
+        ru = next(d for d in eng["delegations"] if d["party"] == "RU")
+        assert (ru["head"], ru["level"]) == ("Mikhail Galuzin", "deputy_minister")
+        changes = [
+            c for c in history(t.view, "russia-ukraine")["changes"] if c["field"] == "delegation.RU"
+        ]
+        assert [(c["cause"], c["extractor_version"]) for c in changes] == [
+            ("extractor", "scripted-2")
+        ]
+        # What the tracker showed before the re-reading is still there, as recorded.
+        before = briefing(t.view, "russia-ukraine", as_of=at("2025-05-17", 13), as_recorded=True)
+        (eng,) = before["engagements"]
+        assert {d["head"] for d in eng["delegations"]} >= {"Vladimir Medinsky"}
+        # Re-running the same extractor again changes nothing and appends nothing.
+        position = t.app.max_notification_id()
+        with recording_clock(clock):
+            assert reextract(t.app, t.interpreter, t.config.feeds).changed == 0
+        assert t.app.max_notification_id() == position
+
+
+def test_two_outlets_naming_different_heads_the_same_day_are_kept_side_by_side(store_url):
+    script = dict(STORY)
+    script["Lavrov to lead"] = [
+        claim(
+            "delegation_announced",
+            party="RU",
+            parties=("RU", "UA"),
+            head="Sergei Lavrov",
+            head_title="foreign minister",
+            level="minister",
+        ),
+    ]
+    script["Medinsky confirmed"] = STORY["Medinsky to lead"]
+    clock = StepClock(at("2025-05-20"))
+    with make(store_url, script, clock=clock) as t:
+        _poll(
+            t,
+            [*TIMELINE[:3], ("x1", "Lavrov to lead Russian team, paper says", at("2025-05-15", 2))],
+            clock,
+        )
+        t.catch_up()
+        doc = briefing(t.view, "russia-ukraine", as_of=at("2025-05-15", 3))
+        (eng,) = doc["engagements"]
+        (conflict,) = eng["conflicts"]
+        assert conflict["field"] == "delegation.RU"
+        assert [v["value"] for v in conflict["values"]] == ["Vladimir Medinsky", "Sergei Lavrov"]
+        assert all(v["evidence"] for v in conflict["values"])
+        # Two days later more outlets report Medinsky: the disagreement is settled.
+        _poll(t, [("x2", "Medinsky confirmed as head of delegation", at("2025-05-16", 9))], clock)
+        t.catch_up()
+        later = briefing(t.view, "russia-ukraine", as_of=at("2025-05-17"))
+        assert later["engagements"][0]["conflicts"] == []

@@ -268,9 +268,9 @@ def _check_time_travel(t, eid, events):
 
 
 def test_reextraction_changes_are_attributed_to_the_extractor_not_the_news(store_url):
-    from support import ScriptedExtractor
-
     from tracker.commands import reextract
+
+    from support import ScriptedExtractor
 
     clock = StepClock(at("2025-05-17"))
     with make(store_url, STORY, clock=clock) as t:

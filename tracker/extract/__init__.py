@@ -36,7 +36,7 @@ from datetime import date
 from tracker.config import ActorConfig
 from tracker.extract.jsonl import LineError, extract_jsonl
 from tracker.extract.lexicon import Dictionaries, build_dictionaries, default_dictionaries
-from tracker.extract.rules import Context, analyse
+from tracker.extract.rules import Context, analyse, entry_context
 from tracker.extract.text import clean, sentences
 from tracker.values import Claim, ClaimType, EntryText, utc
 
@@ -49,14 +49,16 @@ __all__ = [
     "load_dictionaries",
 ]
 
-EXTRACTOR_VERSION = "1.0.1"
+EXTRACTOR_VERSION = "1.1.0"
 
 # One cheap test before any real work: most entries mention none of these stems.
 PREFILTER = re.compile(
     r"talk|negotiat|summit|meet|\bmet\b|visit|host|receiv|welcome|mediat|cease|truce|armistice|"
     r"hostilities|prisoner|swap|exchange|delegat|envoy|diplomac|peace|wait for|face-to-face|"
     r"sit down|sat down|pause fire|attend|contact|agreement|breakthrough|settlement|demands|"
-    r"conditions|deal\b",
+    r"conditions|deal\b|skip|snub|swap|freed|\bfree\b|\beach\b|\bround\b|line-up|\bteam|"
+    r"\bsends?\b|\blead|\bheads?\b|helm|postpon|pushed back|moved to|instead of|rather than|"
+    r"get together|\btrip\b|\bfly\b",
     re.IGNORECASE,
 )
 
@@ -89,10 +91,17 @@ def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
         return []
     published: date | None = utc(entry.published_at).date() if entry.published_at else None
     claims: list[Claim] = []
-    for field, text in (("title", title), ("summary", summary)):
-        ctx = Context(d, published, field)
-        for sentence in sentences(text):
+    title_sentences, summary_sentences = sentences(title), sentences(summary)
+    for field, own, other in (
+        ("title", title_sentences, summary_sentences[:2]),
+        ("summary", summary_sentences, title_sentences),
+    ):
+        context = None
+        for sentence in own:
             if PREFILTER.search(sentence):
+                if context is None:  # only built for entries that reach the rules
+                    context = entry_context(other + own[:1], d, published)
+                ctx = Context(d, published, field, context, f"{title}\n{summary[:2000]}")
                 claims.extend(analyse(sentence, ctx))
     return merge(claims)
 

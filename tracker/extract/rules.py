@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tracker.extract import dates
+from tracker.extract.delegations import delegations, is_explicit
 from tracker.extract.lexicon import Dictionaries
 from tracker.extract.mentions import Mention, find_mentions, find_venue, is_background_place
 from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel
@@ -23,8 +24,12 @@ from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel
 _I = re.IGNORECASE
 MEET_RE = re.compile(
     r"\b(?:talks|negotiations?|negotiat(?:e|ed|es|ing)|summits?|meet|meets|met|meetings?|"
-    r"visit|visits|visited|visiting|hosted|received|receives|warm welcome|mediation|"
+    r"visit|visits|visited|visiting|hosted|"
+    r"(?:received|receives)(?!\s+(?:a\s+|an\s+|the\s+|its\s+|\w+['’]s\s+)?(?:\w+\s+)?"
+    r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft))|"
+    r"warm welcome|mediation|get together|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
+    r"(?:first|second|third|fourth|fifth|new|next|another) round|"
     r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
     _I,
 )
@@ -35,9 +40,20 @@ CEASE_RE = re.compile(
 )
 PRISON_RE = re.compile(
     r"\b(?:(?:prisoners?|pows?|captives?|detainees?|hostages?)\W+(?:\w+\W+){0,3}?"
-    r"(?:swap|exchange)\w*|(?:swap|exchange)\w*\W+(?:\w+\W+){0,3}?(?:prisoners?|pows?|captives?|"
-    r"detainees?)|\d[\d,]*-for-\d[\d,]*)",
+    r"(?:swap|exchange)\w*|(?:swap|exchange)\w*\W+(?:\w+\W+){0,4}?(?:prisoners?|pows?|captives?|"
+    r"detainees?|soldiers|servicemen|civilians)|\d[\d,]*-for-\d[\d,]*|"
+    r"(?:free|freed|frees|release[sd]?|return(?:s|ed)?|handed over)\s+(?:\w+\s+){0,4}?each\b|"
+    r"(?:\d[\d,]*|prisoners?)\s+(?:\w+\s+){0,2}?each\s+(?:side\s+)?(?:to be\s+)?"
+    r"(?:freed|released|returned)|(?:each|both)\s+sides?\s+(?:will\s+)?"
+    r"(?:free|release|hand(?:ed)? over|exchange)|"
+    r"(?:swap|exchange)\s+(?:of\s+)?(?:\w+\s+){0,3}?(?:\d[\d,]*\s+)?(?:prisoners|each|on each side)|"
+    r"(?:prisoner|pow|captive)\s+(?:swap|exchange)|\bswap\s+(?:ends|completed|begins|agreed))",
     _I,
+)
+# A swap or exchange that the entry elsewhere ties to prisoners ("first day of biggest swap").
+_SWAP_WORD = re.compile(r"\b(?:swap|exchange)\b", _I)
+_PRISON_TOPIC = re.compile(
+    r"\b(?:prisoners?|pows?|captives?|servicemen|soldiers|civilians|freed|each side)\b", _I
 )
 SPEECH_RE = re.compile(
     r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
@@ -94,13 +110,15 @@ CANCEL_RE = re.compile(
 )
 POSTPONE_RE = re.compile(
     r"\b(?:postpone[sd]?|postponement|delay(?:ed|s)?|pushed back|put off|reschedul\w+|"
-    r"moved to|brought forward)\b",
+    r"moved to|brought forward|instead of|rather than|now take place)\b",
     _I,
 )
 PROPOSE_RE = re.compile(
     r"\b(?:propos\w*|offer\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|suggest\w*|seek\w*|"
-    r"push\w* for)\b(?:\W+[\w'’-]+){0,4}?\W+(?:talks|negotiations?|meeting|summit|to meet|to host|"
-    r"to negotiate|to hold|mediation|dialogue)\b|\b(?:ready|willing|prepared|eager|open) to "
+    r"push\w* for|ask(?:s|ed)? for|request\w*|press(?:es|ed)? for|wants?)\b(?:\W+[\w'’-]+){0,7}?"
+    r"\W+(?:talks|negotiations?|meeting|summit|to meet|to host|round|"
+    r"to negotiate|to hold|mediation|dialogue)\b|\binterested in (?:hosting|holding|mediating)\b|"
+    r"\b(?:ready|willing|prepared|eager|open) to "
     r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
     r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
     r"\blaunched a mediation|\bproposed by\b",
@@ -109,12 +127,14 @@ PROPOSE_RE = re.compile(
 HEDGE_RE = re.compile(
     r"\b(?:could|might|possible|possibly|reportedly|reports? (?:that|of)|report of|"
     r"sources? (?:say|said)|considering|mull\w*|float\w*|in principle|only if|unless|"
-    r"rumou?r\w*|speculat\w+|(?:not|refus\w+ to) confirm\w*|potential)\b|\bmay\b(?!\s+\d)",
+    r"rumou?r\w*|speculat\w+|(?:not|refus\w+ to) confirm\w*|potential|next step|prospect|"
+    r"until|if it|if he|if they)\b|\bmay\b(?!\s+\d)",
 )
 FUTURE_RE = re.compile(
     r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
     r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
-    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|due to|expected to|arrives?|arriving|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|due to|expected|arrives?|arriving|"
+    r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
     _I,
 )
@@ -129,12 +149,6 @@ _NON_DIPLOMATIC = re.compile(
     _I,
 )
 _PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
-_LEAD_RE = re.compile(
-    r"\b(?:led|headed) by\b|\b(?:to|will|would|shall)\s+(?:lead|head)\b|\bleads?\b|\bleading\b|"
-    r"\bheads?\s+(?:the|its|a|\w+['’]s)\s+(?:\w+\s+)?delegation|"
-    r"\bnam\w+ .{0,60}\bto (?:lead|head)\b",
-    _I,
-)
 _MEET_VERB = re.compile(
     r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
     r"(?<!in )talks with|talks (?:end|ended|began|begin|open|opened|resume|resumed|held)|"
@@ -142,6 +156,7 @@ _MEET_VERB = re.compile(
     _I,
 )
 _PAST = re.compile(
+    r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
     r"\b(?:met|held|hosted|visited|arrived|received|undertook|took place|ended|began|renewed|"
     r"gave a warm welcome|signed)\b",
     _I,
@@ -159,6 +174,25 @@ class Context:
     d: Dictionaries
     published: date | None
     field: str  # "title" | "summary"
+    # Parties named elsewhere in the entry (title and lead sentence): a headline such as
+    # "Talks pushed back to Friday" names its sides only in the summary, and vice versa.
+    entry_context: list[Mention] = field(default_factory=list)
+    entry_text: str = ""
+
+
+def entry_context(sentences: list[str], d: Dictionaries, published: date | None) -> list[Mention]:
+    """Party mentions of the given sentences, one per party, as borrowed (offset -1) mentions."""
+    out: list[Mention] = []
+    seen: set[str] = set()
+    for sentence in sentences:
+        for m in find_mentions(sentence, d, published):
+            if not m.party or m.party in seen or is_background_place(sentence, m):
+                continue
+            if m.place is not None and m.place.kind not in ("country", "demonym", "org", "group"):
+                continue  # "in Istanbul", "the Kremlin said": places and speakers, not sides
+            seen.add(m.party)
+            out.append(Mention(-1, -1, m.text, "context", m.party))
+    return out
 
 
 def clauses(sentence: str) -> list[tuple[int, str]]:
@@ -237,20 +271,32 @@ def analyse(sentence: str, ctx: Context) -> Iterator[Claim]:
 def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]:
     has_meet = MEET_RE.search(clause)
     has_cease = CEASE_RE.search(clause)
-    has_prison = PRISON_RE.search(clause)
+    has_prison = PRISON_RE.search(clause) or (
+        _SWAP_WORD.search(clause) and _PRISON_TOPIC.search(ctx.entry_text)
+    )
     decline = DECLINE_RE.search(clause)
-    if not (has_meet or has_cease or has_prison or decline):
+    lead = is_explicit(clause)
+    if not (has_meet or has_cease or has_prison or decline or lead):
         return
     mentions = find_mentions(clause, ctx.d, ctx.published)
+    if lead:
+        yield from delegations(clause, ctx.field, mentions, True, lead)
     if not any(m.party for m in mentions):
-        # "… as talks end in Istanbul": the parties are named elsewhere in the sentence.
-        if clause == sentence:
-            return
-        context = [m for m in find_mentions(sentence, ctx.d, ctx.published) if m.party]
-        context = [m for m in context if not is_background_place(sentence, m)]
+        # "… as talks end in Istanbul": the parties are named elsewhere in the sentence,
+        # or elsewhere in the entry ("Talks pushed back to Friday" + a summary naming them).
+        context: list[Mention] = []
+        if clause != sentence:
+            context = [m for m in find_mentions(sentence, ctx.d, ctx.published) if m.party]
+            context = [
+                replace(m, start=-1, end=-1)
+                for m in context
+                if not is_background_place(sentence, m)
+            ]
         if not context:
+            context = list(ctx.entry_context)
+        if not context and not has_prison:
             return
-        mentions = mentions + [replace(m, start=-1, end=-1) for m in context]
+        mentions = mentions + context
     if decline and not has_meet:
         who = _speaker(clause, mentions, decline)
         if who is not None and who.kind == "person":
@@ -373,8 +419,8 @@ def _meeting(
 ) -> Iterator[Claim]:
     if _NON_DIPLOMATIC.search(clause):
         return
-    if _LEAD_RE.search(clause) and _DELEGATION_ONLY.search(clause):
-        yield from _delegations(clause, ctx, mentions, explicit=True)
+    if is_explicit(clause):
+        # the delegation itself was claimed in _analyse_clause
         if not re.search(r"\b(?:talks|negotiations|summit)\b", clause, _I) or len(parties) < 2:
             return
     decline = DECLINE_RE.search(clause)
@@ -397,7 +443,6 @@ def _meeting(
     if not _DELEGATION_ONLY.sub("", clause).strip() or not MEET_RE.search(
         _DELEGATION_ONLY.sub("", clause)
     ):
-        yield from _delegations(clause, ctx, mentions, explicit=True)
         return
     summit = _is_summit(clause, mentions, parties, visited)
     low = clause.lower()
@@ -472,32 +517,10 @@ def _lifecycle(
 def _delegations(
     clause: str, ctx: Context, mentions: list[Mention], explicit: bool
 ) -> Iterator[Claim]:
-    """Who leads or represents a party: participants of a meeting verb, or "led by X".
-
-    ``explicit`` asks for delegation language ("led by", "to lead", "heads the delegation");
-    otherwise the people must be parties to a meeting verb ("met", "held talks", "visited").
-    """
-    if explicit and not _LEAD_RE.search(clause):
-        return
+    phrase = is_explicit(clause) if explicit else None
     if not explicit and not _MEET_VERB.search(clause):
         return
-    seen: set[str] = set()
-    for m in mentions:
-        if m.kind != "person" or not m.party or m.party in seen or m.level is None:
-            continue
-        around = clause[max(0, m.start - 14) : m.end + 14].lower()
-        if re.search(r"\b(?:says?|said|told|according to|believe\w*)\b", around):
-            continue  # a speaker, not a participant
-        seen.add(m.party)
-        yield Claim(
-            type=ClaimType.DELEGATION_ANNOUNCED,
-            party=m.party,
-            head=m.head,
-            head_title=m.title,
-            level=m.level,
-            evidence=clause.strip(),
-            evidence_field=ctx.field,
-        )
+    yield from delegations(clause, ctx.field, mentions, explicit, phrase)
 
 
 def _position(sentence: str, ctx: Context) -> Iterator[Claim]:

@@ -1,0 +1,103 @@
+"""Who leads a party's side: explicit delegation news, and the participants of a talks claim.
+
+Explicit language names the head ("led by X", "X to lead Russia's team", "sends aide X",
+"names X as head of the delegation", "with X at the helm"); the head is the person nearest to
+that phrase, so the leader who signs the decree or the president who confirms the choice is not
+taken for the head. Without such language the people who take part in talks are their party's
+delegation ("Lavrov is meeting his counterparts"), except a leader on the other side of a
+lower-level visitor ("Witkoff meets Putin"): a leader merely received or met is not his side's
+head unless the text says he led it (DESIGN.md; labelling guide, "delegation_announced").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tracker.extract.mentions import Mention
+from tracker.values import Claim, ClaimType, DelegationLevel
+
+_I = re.IGNORECASE
+LEAD_RE = re.compile(
+    r"\b(?:led|headed) by\b|\b(?:to|will|would|shall)\s+(?:again\s+)?(?:lead|head)\b|"
+    r"\bleads?\b|\bleading\b|\bheads?\b(?!\s+(?:of\s+state|to|for|back|home))|"
+    r"\bat the helm\b|\bas (?:the\s+)?head of\b|\bhead of (?:the|its|\w+['’]s) delegation\b|"
+    r"\bnam\w+ .{0,60}\bto (?:lead|head)\b",
+    _I,
+)
+DELEGATION_NOUN = re.compile(
+    r"\b(?:delegations?|delegates|(?:negotiating\s+)?teams?|line-?up|negotiators|side)\b", _I
+)
+# "sends aide Medinsky", "will send Defence Minister Umerov": the object leads.
+SEND_RE = re.compile(r"\b(?:sends?|sent|sending|to send|will send)\b", _I)
+_SPEAKER_NEAR = re.compile(r"\b(?:says?|said|told|according to|believe\w*|confirm\w*)\b", _I)
+_NOT_HEAD_BEFORE = re.compile(r"(?:signed by|decree (?:by|of)|opened by|hosted by)\s*$", _I)
+
+
+def is_explicit(clause: str) -> re.Match[str] | None:
+    """The delegation phrase of ``clause`` when it announces who leads a side, else None."""
+    lead = LEAD_RE.search(clause)
+    if lead is not None and DELEGATION_NOUN.search(clause):
+        return lead
+    send = SEND_RE.search(clause)
+    if send is not None and re.match(
+        r"\s+(?:[\w-]+\s+){0,2}?[A-Z]|\s+(?:his|her|its)\s+", clause[send.end() :]
+    ):
+        return send
+    return None
+
+
+def _distance(m: Mention, phrase: re.Match[str]) -> int:
+    if m.end <= phrase.start():
+        return phrase.start() - m.end
+    return max(0, m.start - phrase.end())
+
+
+def delegations(
+    clause: str,
+    field: str,
+    mentions: list[Mention],
+    explicit: bool,
+    phrase: re.Match[str] | None = None,
+) -> Iterator[Claim]:
+    """One ``delegation_announced`` claim per party that the clause gives a head for."""
+    people = [
+        m
+        for m in mentions
+        if m.kind == "person" and m.party and m.level is not None and m.start >= 0
+    ]
+    if explicit:
+        if phrase is None:
+            return
+        best: dict[str, Mention] = {}
+        for m in people:
+            before = clause[max(0, m.start - 20) : m.start]
+            after = clause[m.end : m.end + 12]
+            if _NOT_HEAD_BEFORE.search(before) or _SPEAKER_NEAR.search(after):
+                continue
+            party = str(m.party)
+            if party not in best or _distance(m, phrase) < _distance(best[party], phrase):
+                best[party] = m
+        chosen = sorted(best.values(), key=lambda m: m.start)
+    else:
+        chosen = []
+        seen: set[str] = set()
+        lower_level = any(m.level is not DelegationLevel.LEADER for m in people)
+        for m in people:
+            around = clause[max(0, m.start - 14) : m.end + 14]
+            if m.party in seen or _SPEAKER_NEAR.search(around):
+                continue  # a speaker, not a participant
+            if m.level is DelegationLevel.LEADER and lower_level:
+                continue  # the leader a visitor meets is not announced as his side's head
+            seen.add(str(m.party))
+            chosen.append(m)
+    for m in chosen:
+        yield Claim(
+            type=ClaimType.DELEGATION_ANNOUNCED,
+            party=m.party,
+            head=m.head,
+            head_title=m.title,
+            level=m.level,
+            evidence=clause.strip(),
+            evidence_field=field,
+        )

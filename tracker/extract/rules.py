@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 from datetime import date
 
 from tracker.extract import dates
@@ -46,7 +47,8 @@ PRISON_RE = re.compile(
     r"(?:\d[\d,]*|prisoners?)\s+(?:\w+\s+){0,2}?each\s+(?:side\s+)?(?:to be\s+)?"
     r"(?:freed|released|returned)|(?:each|both)\s+sides?\s+(?:will\s+)?"
     r"(?:free|release|hand(?:ed)? over|exchange)|"
-    r"(?:swap|exchange)\s+(?:of\s+)?(?:\w+\s+){0,3}?(?:\d[\d,]*\s+)?(?:prisoners|each|on each side)|"
+    r"(?:swap|exchange)\s+(?:of\s+)?(?:\w+\s+){0,3}?(?:\d[\d,]*\s+)?"
+    r"(?:prisoners|each|on each side)|"
     r"(?:prisoner|pow|captive)\s+(?:swap|exchange)|\bswap\s+(?:ends|completed|begins|agreed))",
     _I,
 )
@@ -176,7 +178,7 @@ class Context:
     field: str  # "title" | "summary"
     # Parties named elsewhere in the entry (title and lead sentence): a headline such as
     # "Talks pushed back to Friday" names its sides only in the summary, and vice versa.
-    entry_context: list[Mention] = field(default_factory=list)
+    entry_context: list[Mention] = dc_field(default_factory=list)
     entry_text: str = ""
 
 
@@ -419,10 +421,11 @@ def _meeting(
 ) -> Iterator[Claim]:
     if _NON_DIPLOMATIC.search(clause):
         return
-    if is_explicit(clause):
-        # the delegation itself was claimed in _analyse_clause
-        if not re.search(r"\b(?:talks|negotiations|summit)\b", clause, _I) or len(parties) < 2:
-            return
+    # An explicit delegation was claimed in _analyse_clause; go on only for the talks themselves.
+    if is_explicit(clause) and (
+        not re.search(r"\b(?:talks|negotiations|summit)\b", clause, _I) or len(parties) < 2
+    ):
+        return
     decline = DECLINE_RE.search(clause)
     if decline:
         who = _speaker(clause, mentions, decline)

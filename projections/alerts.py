@@ -257,11 +257,16 @@ def detect(tracker: Any, *, batch_size: int = 200) -> int:
     raised = 0
     while True:
         start = store.position()
-        notes = app.recorder.select_notifications(
-            start=start, limit=batch_size, topics=TOPICS, inclusive_of_start=False
-        )
-        if not notes:
+        # Read up to the end of the log as it is now, and record that end as our position
+        # even when no delegation changed: the next run then scans only what came after,
+        # not every event since the last change (notification ids follow commit order).
+        top = app.max_notification_id()
+        if top <= start:
             return raised
+        notes = app.recorder.select_notifications(
+            start=start, limit=batch_size, topics=TOPICS, inclusive_of_start=False, stop=top
+        )
+        reached = top if len(notes) < batch_size else notes[-1].id
         now = tracker.clock()
         batch: list[tuple[Alert, list[str], list[Route]]] = []
         latest: dict[tuple[str, str], tuple[str, list[str]]] = {}
@@ -276,7 +281,7 @@ def detect(tracker: Any, *, batch_size: int = 200) -> int:
             batch.append((alert, matched, routes))
             latest[pair] = (alert.id, matched)
         try:
-            raised += store.write(batch, now, Tracking(NAME, notes[-1].id))
+            raised += store.write(batch, now, Tracking(NAME, reached))
         except IntegrityError:
             continue  # another process advanced first: carry on from where it got to
 

@@ -487,6 +487,15 @@ def test_list_alerts_gives_the_feed_and_the_page_what_they_need(store_url):
     assert alert["status"] == "pending"
 
 
+def test_detection_moves_past_news_without_delegation_changes(store_url):
+    clock = StepClock(at("2025-05-15"))
+    with make(store_url, STORY, clock=clock) as t:
+        _record(t, _opening(), clock())
+        assert t.process_alerts(deliver=False) == 0
+        # The next run starts at the end of the log, not at the last delegation change.
+        assert t.view.max_tracking_id(alerts_projection.NAME) == t.app.max_notification_id()
+
+
 # ------------------------------------------------------------------------------ rebuilds
 def test_rebuilding_every_projection_never_resends_a_delivered_alert(store_url, tmp_path):
     out = tmp_path / "alerts.jsonl"

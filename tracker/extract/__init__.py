@@ -49,7 +49,7 @@ __all__ = [
     "load_dictionaries",
 ]
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 # One cheap test before any real work: most entries mention none of these stems.
 PREFILTER = re.compile(

@@ -226,7 +226,9 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
         border = m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after)
         if border and re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
             return f"{country_name(m.place.code)} border", m, False
-        if m.place.kind in ("country", "city") and re.match(r"\s+(?:visit|trip)\b", after):
+        if m.place.kind in ("country", "city", "demonym") and re.match(
+            r"\s+(?:visit|trip)\b", after
+        ):
             return m.place.venue, m, True
         if m.place.kind not in VENUE_KINDS or not VENUE_RE.search(before):
             continue

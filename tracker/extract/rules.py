@@ -135,7 +135,7 @@ HEDGE_RE = re.compile(
 FUTURE_RE = re.compile(
     r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
     r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
-    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|due to|expected|arrives?|arriving|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|arrives?|arriving|"
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
     _I,
@@ -144,7 +144,8 @@ _NON_DIPLOMATIC = re.compile(
     r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
     r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
     r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
-    r"talks? (?:to|about)|speaks? to|footage|"
+    r"talks? (?:to|about)|footage|CNN['’]s|BBC['’]s|reporter|correspondent|we meet|site of|"
+    r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
     r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands))\b",
@@ -161,6 +162,14 @@ _PAST = re.compile(
     r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
     r"\b(?:met|held|hosted|visited|arrived|received|undertook|took place|ended|began|renewed|"
     r"gave a warm welcome|signed)\b",
+    _I,
+)
+_PRESENT_MEET = re.compile(
+    r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes)\b", _I
+)
+_FIRM_FUTURE = re.compile(
+    r"\b(?:will|shall|set to|to (?:meet|visit|hold|host|travel)|scheduled|planned|plans? to|"
+    r"expected|next (?:week|month)|tomorrow|later this)\b|'ll\b",
     _I,
 )
 _DELEGATION_ONLY = re.compile(r"\b(?:delegations?|delegates)\b", _I)
@@ -243,9 +252,14 @@ def _participants(
                 )
             ):
                 continue
+        elif m.kind == "person" and m.start >= 0 and _AGAINST.search(clause[: m.start]):
+            continue  # "a coalition against President Putin": an adversary, not a participant
         if party and party not in parties:
             parties.append(party)
     return parties
+
+
+_AGAINST = re.compile(r"\b(?:against|pressure on|isolate)\s+(?:\w+\s+){0,2}$", _I)
 
 
 def _date(clause: str, ctx: Context, direction: int) -> tuple[date | None, DatePrecision]:
@@ -294,8 +308,8 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
                 for m in context
                 if not is_background_place(sentence, m)
             ]
-        if not context:
-            context = list(ctx.entry_context)
+        known = {m.party for m in context}
+        context += [m for m in ctx.entry_context if m.party not in known]
         if not context and not has_prison:
             return
         mentions = mentions + context
@@ -436,7 +450,12 @@ def _meeting(
         return
     verb = _MEET_VERB.search(clause)
     diplomatic = _DIPLOMATIC_NOUN.search(clause)
-    if len(parties) < 2 and not (parties and (visited or (verb and diplomatic))):
+    multilateral = len(parties) == 1 and re.search(r"\bsummits?\b", clause, _I) and (
+        len(parties[0]) > 2 or any(m.level is DelegationLevel.LEADER for m in mentions)
+    )  # "NATO summit", "Obama is scheduled to attend a summit in Switzerland"
+    if len(parties) < 2 and not (
+        parties and (visited or (verb and diplomatic) or multilateral)
+    ):
         return
     stance = SPEECH_RE.search(clause)
     if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):
@@ -506,12 +525,18 @@ def _lifecycle(
         return ClaimType.SUMMIT_RUMORED, +1, {}
     if _PAST.search(clause):
         return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
+    present = _PRESENT_MEET.search(clause)
+    if present and not _FIRM_FUTURE.search(clause):
+        # "Kiir meets with Minnawi in Juba to discuss …": the purpose is not a future meeting.
+        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
     future = FUTURE_RE.search(clause) or (
         not re.search(r"\b(?:met|held|took place|ended|began|visited|arrived|received)\b", low)
         and FUTURE_RE.search(sentence)
     )
     if future:
         return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED), +1, {}
+    if hedged:
+        return None, 0, {}  # reported, unconfirmed talks with no tense: too weak to claim
     # Nothing says when: "held" by default, marked with a lower confidence so that a scheduled
     # reading of the same meeting elsewhere in the entry wins when merging.
     return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {"confidence": 0.8}

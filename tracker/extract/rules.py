@@ -135,7 +135,8 @@ HEDGE_RE = re.compile(
 FUTURE_RE = re.compile(
     r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
     r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
-    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|arrives?|arriving|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|"
+    r"arrives?|arriving|"
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
     _I,
@@ -450,12 +451,12 @@ def _meeting(
         return
     verb = _MEET_VERB.search(clause)
     diplomatic = _DIPLOMATIC_NOUN.search(clause)
-    multilateral = len(parties) == 1 and re.search(r"\bsummits?\b", clause, _I) and (
-        len(parties[0]) > 2 or any(m.level is DelegationLevel.LEADER for m in mentions)
+    multilateral = (
+        len(parties) == 1
+        and re.search(r"\bsummits?\b", clause, _I)
+        and (len(parties[0]) > 2 or any(m.level is DelegationLevel.LEADER for m in mentions))
     )  # "NATO summit", "Obama is scheduled to attend a summit in Switzerland"
-    if len(parties) < 2 and not (
-        parties and (visited or (verb and diplomatic) or multilateral)
-    ):
+    if len(parties) < 2 and not (parties and (visited or (verb and diplomatic) or multilateral)):
         return
     stance = SPEECH_RE.search(clause)
     if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):

@@ -11,7 +11,11 @@ summit is floated, then scheduled and held in Alaska.
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -186,9 +190,11 @@ POLLS: list[tuple[datetime, list[tuple[str, str, str, datetime]]]] = [
 ]
 
 
-def record_story(tracker: Any, *, until: int | None = None) -> None:
-    """Record the storyline's polls (the first ``until`` of them) and catch up projections."""
-    for polled_at, items in POLLS[:until]:
+def record_story(
+    tracker: Any, *, until: int | None = None, start: int = 0, catch_up: bool = True
+) -> None:
+    """Record the storyline's polls ``start:until`` and (unless told not to) catch up."""
+    for polled_at, items in POLLS[start:until]:
         by_feed: dict[str, list[Any]] = {}
         for feed, ident, title, published in items:
             by_feed.setdefault(feed, []).append(entry(ident, title, published))
@@ -201,12 +207,36 @@ def record_story(tracker: Any, *, until: int | None = None) -> None:
                     entries,
                     polled_at=polled_at,
                 )
-    tracker.catch_up()
+    if catch_up:
+        tracker.catch_up()
 
 
 def story_tracker(store_url: str, **kw: Any) -> Any:
     """A tracker on ``store_url`` that reads the storyline with the scripted extractor."""
     return make(store_url, SCRIPT, **kw)
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()
 
 
 # ------------------------------------------------------------------ reading HTML back

@@ -463,7 +463,7 @@ def print_alerts(tracker: Any, *, fmt: str = "table", console: Any = None) -> No
         )
         delivery = "\n".join(_delivery_line(d) for d in a["deliveries"]) or "not routed"
         table.add_row(
-            a["published_at"], a["title"].split(" (", 1)[0], meeting, delivery, a["id"][:8]
+            _short(a["published_at"]), a["title"].split(" (", 1)[0], meeting, delivery, a["id"][:8]
         )
     console.print(table)
 
@@ -471,7 +471,12 @@ def print_alerts(tracker: Any, *, fmt: str = "table", console: Any = None) -> No
 def _delivery_line(d: Mapping[str, Any]) -> str:
     status = d["status"]
     if status == "retrying":
-        status += f" ×{d['attempts']} (next {d['next_attempt_at']}): {d['last_error']}"
+        status += f" ×{d['attempts']} (next {_short(d['next_attempt_at'])}): {d['last_error']}"
     elif status in ("suppressed", "dropped") and d["last_error"]:
         status += f": {d['last_error']}"
     return f"{d['channel']}: {status}"
+
+
+def _short(stamp: str | None) -> str:
+    """``2025-05-14T22:00:00.000000Z`` -> ``2025-05-14 22:00:00`` (UTC, for tables)."""
+    return (stamp or "").replace("T", " ")[:19]

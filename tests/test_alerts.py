@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from projections import alerts as alerts_projection
-from tracker.alerts import Alert, alert_id, classify, matches, route
+from tracker.alerts import Alert, alert_id, channel_key, classify, matches, redact, route
 from tracker.commands import record_entries
 from tracker.config import AlertRule
 from tracker.domain import recording_clock
@@ -428,6 +428,15 @@ def test_with_no_rules_alerts_are_still_raised_and_shown_on_the_console(store_ur
             ("console://", "delivered")
         ]
     assert "ALERT Downgrade: RU delegation leader → senior official" in capsys.readouterr().err
+
+
+def test_channel_listings_and_keys_never_show_a_password():
+    good = "mailto://bob:secret@mail.example.org?from=t@example.org&to=desk@example.org"
+    broken = "mailto://bob:secret@127.0.0.1:9?mode=insecure&to=x@example.org"  # no usable From
+    for url in (good, broken, "json://u:secret@127.0.0.1:8000/hook?+Authorization=secret"):
+        assert "secret" not in redact(url) and "secret" not in channel_key(url)
+    assert redact(broken) == "mailto://127.0.0.1:9"
+    assert redact("jsonl:///var/log/alerts.jsonl") == "jsonl:///var/log/alerts.jsonl"
 
 
 # ------------------------------------------------------------------------------ the message

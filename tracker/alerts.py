@@ -329,8 +329,8 @@ def redact(url: str) -> str:
     plugin = apprise.Apprise.instantiate(url)
     if plugin is not None:
         return str(plugin.url(privacy=True)).split("?", 1)[0]
-    netloc, slash, path = rest.partition("/")
-    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}".split("?", 1)[0]
+    netloc, slash, path = rest.split("?", 1)[0].partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
 
 
 class DeliveryError(Exception):
@@ -373,10 +373,14 @@ class AppriseChannel:
         import apprise
         from apprise.plugins import url_to_dict
 
-        plain = apprise.Apprise.instantiate(self.url)
-        parsed = url_to_dict(self.url)
+        with apprise.LogCapture(level=logging.WARNING) as logs:
+            plain = apprise.Apprise.instantiate(self.url)
+            parsed = url_to_dict(self.url)
         if plain is None or parsed is None:
-            raise DeliveryError(f"not a usable Apprise URL: {redact(self.url)}")
+            said = _last_line(logs.getvalue())
+            raise DeliveryError(
+                f"not a usable Apprise URL: {redact(self.url)}" + (f" ({said})" if said else "")
+            )
         # The id travels in the URL's own extension points, where the service has them.
         accepts = getattr(type(plain), "template_kwargs", {})
         if "headers" in accepts:
@@ -399,9 +403,13 @@ class AppriseChannel:
                 body=text, title=title, notify_type=kind, body_format=apprise.NotifyFormat.TEXT
             )
         if not ok:
-            said = [ln for ln in logs.getvalue().splitlines() if ln.strip()]
-            reason = said[-1].split(" - ", 2)[-1] if said else "refused"
-            raise DeliveryError(reason)
+            raise DeliveryError(_last_line(logs.getvalue()) or "refused")
+
+
+def _last_line(log: str) -> str:
+    """The first complaint Apprise logged (its lines read "time - LEVEL - message")."""
+    said = [ln.split(" - ", 2)[-1] for ln in log.splitlines() if ln.strip()]
+    return said[0] if said else ""
 
 
 def open_channel(url: str) -> Channel:

@@ -49,7 +49,7 @@ __all__ = [
     "load_dictionaries",
 ]
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 
 # One cheap test before any real work: most entries mention none of these stems.
 PREFILTER = re.compile(
@@ -58,7 +58,7 @@ PREFILTER = re.compile(
     r"sit down|sat down|pause fire|attend|contact|agreement|breakthrough|settlement|demands|"
     r"conditions|deal\b|skip|snub|swap|freed|\bfree\b|\beach\b|\bround\b|line-up|\bteam|"
     r"\bsends?\b|\blead|\bheads?\b|helm|postpon|pushed back|moved to|instead of|rather than|"
-    r"get together|\btrip\b|\bfly\b",
+    r"get together|\btrip\b|\bfly\b|not on the|missing from",
     re.IGNORECASE,
 )
 

@@ -132,7 +132,19 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
             continue
         found.append(_title_mention(sentence, m, d, found))
     found.sort(key=lambda x: x.start)
-    return _attach_titles(sentence, found)
+    out = _attach_titles(sentence, found)
+    if day is not None:
+        for m in out:
+            # "the US president", "Russia's president": the office holder on that day
+            if m.kind == "person" and not m.known and m.head is None and m.party:
+                if m.title in _SINGLE_LEADER_TITLES:
+                    m.head = d.leader_of(m.party, day)
+    return out
+
+
+_SINGLE_LEADER_TITLES = frozenset(
+    {"president", "prime minister", "chancellor", "premier", "kremlin leader"}
+)
 
 
 def _title_mention(

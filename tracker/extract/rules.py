@@ -92,7 +92,8 @@ DECLINE_RE = re.compile(
     r"won'?t\s+(?:attend|go|travel|take part|join)|not\s+(?:be\s+)?(?:attending|going|travel\w*|"
     r"taking part|participat\w*)|refus\w+\s+to\s+(?:meet|attend|see|join)|"
     r"declin\w+\s+(?:to\s+(?:attend|meet|join)|(?:an?\s+|the\s+)?invitation)|"
-    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|skip(?:s|ped|ping)?|snub\w*|stay(?:s|ed)? away)\b",
+    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|skip(?:s|ped|ping)?|snub\w*|stay(?:s|ed)? away|"
+    r"(?:is|was) not on the (?:list|delegation|line-?up|team)|name is missing from)\b",
     _I,
 )
 DENY_RE = re.compile(
@@ -138,6 +139,7 @@ FUTURE_RE = re.compile(
     r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|"
     r"arrives?|arriving|"
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
+    r"would (?:travel|be in|fly|arrive|attend|take part)|"
     r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
     _I,
 )
@@ -171,6 +173,16 @@ _PRESENT_MEET = re.compile(
 _FIRM_FUTURE = re.compile(
     r"\b(?:will|shall|set to|to (?:meet|visit|hold|host|travel)|scheduled|planned|plans? to|"
     r"expected|next (?:week|month)|tomorrow|later this)\b|'ll\b",
+    _I,
+)
+_TEAM_TRAVEL = re.compile(
+    r"\b(?:delegations?|negotiators|team|teams|side)\b.{0,40}\b(?:will be in|be in|travel\w*|"
+    r"fly\w*|head\w* (?:to|for)|arriv\w*|waiting)\b|\btravel\w* to \w+ for\b",
+    _I,
+)
+_BARE_TALKS = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|new|next) round\b(?!\s+of\s+(?:voting|the|sanctions))|"
+    r"\bround of (?:talks|negotiations)\b|\bdelegations met\b|\btalks (?:in|at) \w+ (?:end|ended)",
     _I,
 )
 _DELEGATION_ONLY = re.compile(r"\b(?:delegations?|delegates)\b", _I)
@@ -311,7 +323,7 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
             ]
         known = {m.party for m in context}
         context += [m for m in ctx.entry_context if m.party not in known]
-        if not context and not has_prison:
+        if not context and not (has_prison or (has_meet and _BARE_TALKS.search(clause))):
             return
         mentions = mentions + context
     if decline and not has_meet:
@@ -456,15 +468,22 @@ def _meeting(
         and re.search(r"\bsummits?\b", clause, _I)
         and (len(parties[0]) > 2 or any(m.level is DelegationLevel.LEADER for m in mentions))
     )  # "NATO summit", "Obama is scheduled to attend a summit in Switzerland"
-    if len(parties) < 2 and not (parties and (visited or (verb and diplomatic) or multilateral)):
+    travelling = bool(
+        parties and venue and _TEAM_TRAVEL.search(clause) and FUTURE_RE.search(clause)
+    )  # "Russia's negotiators would travel to Istanbul for the third round"
+    bare = not parties and _BARE_TALKS.search(clause)  # "Second round held at Ciragan Palace"
+    if len(parties) < 2 and not (
+        bare or (parties and (visited or (verb and diplomatic) or multilateral or travelling))
+    ):
         return
     stance = SPEECH_RE.search(clause)
     if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):
         noun = MEET_RE.search(clause, stance.end())
         if noun and not CANCEL_RE.search(clause) and not PROPOSE_RE.search(clause):
             return  # "opposed to mediation in peace negotiations": a stance, not a meeting
-    if not _DELEGATION_ONLY.sub("", clause).strip() or not MEET_RE.search(
-        _DELEGATION_ONLY.sub("", clause)
+    if not travelling and (
+        not _DELEGATION_ONLY.sub("", clause).strip()
+        or not MEET_RE.search(_DELEGATION_ONLY.sub("", clause))
     ):
         return
     summit = _is_summit(clause, mentions, parties, visited)
@@ -523,7 +542,7 @@ def _lifecycle(
             return ClaimType.SUMMIT_RUMORED, +1, {"proposer": owner, "speaker": speaker}
         return ClaimType.TALKS_PROPOSED, +1, {"proposer": owner}
     if summit and hedged:
-        return ClaimType.SUMMIT_RUMORED, +1, {}
+        return ClaimType.SUMMIT_RUMORED, +1, _floated_by(clause, mentions)
     if _PAST.search(clause):
         return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
     present = _PRESENT_MEET.search(clause)
@@ -541,6 +560,20 @@ def _lifecycle(
     # Nothing says when: "held" by default, marked with a lower confidence so that a scheduled
     # reading of the same meeting elsewhere in the entry wins when merging.
     return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {"confidence": 0.8}
+
+
+_FLOAT_VERB = re.compile(
+    r"\b(?:says?|said|thinking|considering|floats?|floated|suggest\w*|hint\w*|raising)\b", _I
+)
+
+
+def _floated_by(clause: str, mentions: list[Mention]) -> dict[str, object]:
+    """Who floated a hedged leaders' meeting: the speaker of the clause, when named."""
+    verb = _FLOAT_VERB.search(clause)
+    who = _speaker(clause, mentions, verb) if verb else None
+    if who is None or not who.party:
+        return {}
+    return {"proposer": who.party, "speaker": who.head or who.party}
 
 
 def _delegations(

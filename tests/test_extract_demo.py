@@ -161,7 +161,8 @@ def test_talks_pushed_back_to_friday_are_rescheduled_to_the_sixteenth():
 def test_a_leaders_meeting_that_trump_floats_is_a_hedged_rumour_he_speaks_for():
     c = one(
         claims_of(
-            "capital-desk", "tag:capital-desk.example,2025-05-12:/diplomacy/trump-may-go-to-istanbul"
+            "capital-desk",
+            "tag:capital-desk.example,2025-05-12:/diplomacy/trump-may-go-to-istanbul",
         ),
         ClaimType.SUMMIT_RUMORED,
     )
@@ -187,9 +188,7 @@ def test_a_leaders_meeting_that_trump_floats_is_a_hedged_rumour_he_speaks_for():
 )
 def test_talks_are_scheduled_or_held_by_the_tense_of_the_report(feed, ident, kind):
     found = claims_of(feed, ident)
-    other = (
-        ClaimType.TALKS_HELD if kind is ClaimType.TALKS_SCHEDULED else ClaimType.TALKS_SCHEDULED
-    )
+    other = ClaimType.TALKS_HELD if kind is ClaimType.TALKS_SCHEDULED else ClaimType.TALKS_SCHEDULED
     assert one(found, kind) and not [c for c in found if c.type is other]
 
 

@@ -136,9 +136,9 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
     if day is not None:
         for m in out:
             # "the US president", "Russia's president": the office holder on that day
-            if m.kind == "person" and not m.known and m.head is None and m.party:
-                if m.title in _SINGLE_LEADER_TITLES:
-                    m.head = d.leader_of(m.party, day)
+            unnamed = m.kind == "person" and not m.known and m.head is None
+            if unnamed and m.party and m.title in _SINGLE_LEADER_TITLES:
+                m.head = d.leader_of(m.party, day)
     return out
 
 

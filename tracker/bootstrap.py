@@ -7,6 +7,7 @@ and store they want, and may inject the extractor and the clock.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,12 +33,10 @@ def default_extractor(config: Config) -> Extractor:
     from tracker import extract
 
     dictionaries = extract.load_dictionaries(config.actors)
-
-    def run(text: Any) -> Any:
-        return extract.extract(text, dictionaries)
-
+    # A partial, not a closure: the extractor must pickle, so that large polls can run it
+    # in their parse worker processes (tracker.ingest).
     return SimpleExtractor(
-        fn=run,
+        fn=functools.partial(extract.extract, dictionaries=dictionaries),
         version=extract.EXTRACTOR_VERSION,
         mentions_fn=getattr(dictionaries, "mentions", None),
         venue_country_fn=getattr(dictionaries, "venue_country", None),

@@ -134,11 +134,11 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
     found.sort(key=lambda x: x.start)
     out = _attach_titles(sentence, found)
     if day is not None:
-        for m in out:
+        for person in out:
             # "the US president", "Russia's president": the office holder on that day
-            unnamed = m.kind == "person" and not m.known and m.head is None
-            if unnamed and m.party and m.title in _SINGLE_LEADER_TITLES:
-                m.head = d.leader_of(m.party, day)
+            unnamed = person.kind == "person" and not person.known and person.head is None
+            if unnamed and person.party and person.title in _SINGLE_LEADER_TITLES:
+                person.head = d.leader_of(person.party, day)
     return out
 
 

@@ -418,15 +418,15 @@ def list_alerts(tracker: Any, limit: int | None = None) -> list[dict[str, Any]]:
         item["raised_at"] = row["raised_at"]
         item["rules"] = json.loads(row["rules"])
         item["deliveries"] = by_alert.get(row["id"], [])
-        item["status"] = _summary(item["deliveries"])
+        item["status"] = _summary(item["deliveries"], item["rules"])
         out.append(item)
     return out
 
 
-def _summary(deliveries: list[dict[str, Any]]) -> str:
+def _summary(deliveries: list[dict[str, Any]], rules: list[str]) -> str:
     statuses = {d["status"] for d in deliveries}
     if not statuses:
-        return "not routed"
+        return "no channel" if rules else "no matching rule"
     for s in ("retrying", "sending", "pending", "dropped"):
         if s in statuses:
             return s
@@ -461,7 +461,7 @@ def print_alerts(tracker: Any, *, fmt: str = "table", console: Any = None) -> No
         meeting = ", ".join(
             x for x in ("–".join(e["parties"]), e["venue"], e["date"], e["status"]) if x
         )
-        delivery = "\n".join(_delivery_line(d) for d in a["deliveries"]) or "not routed"
+        delivery = "\n".join(_delivery_line(d) for d in a["deliveries"]) or a["status"]
         table.add_row(
             _short(a["published_at"]), a["title"].split(" (", 1)[0], meeting, delivery, a["id"][:8]
         )

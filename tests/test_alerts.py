@@ -439,6 +439,21 @@ def test_channel_listings_and_keys_never_show_a_password():
     assert redact("jsonl:///var/log/alerts.jsonl") == "jsonl:///var/log/alerts.jsonl"
 
 
+def test_a_rule_with_no_channels_raises_and_lists_but_sends_nowhere(store_url, capsys):
+    rules = "\nalerts:\n  - name: quiet\n    notify: []\n"
+    clock = StepClock(at("2025-05-15"))
+    with make(store_url, STORY, clock=clock, cfg=_config_with(rules)) as t:
+        _record(
+            t,
+            [*_opening(), entry("a3", "Medinsky to lead Russian team", at("2025-05-14", 22))],
+            clock(),
+        )
+        assert t.process_alerts(deliver=True) == 1
+        [alert] = alerts_projection.list_alerts(t)
+    assert (alert["rules"], alert["deliveries"], alert["status"]) == (["quiet"], [], "no channel")
+    assert "ALERT" not in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------ the message
 def test_the_message_says_what_changed_for_which_meeting_and_links_the_evidence(store_url):
     clock = StepClock(at("2025-05-15"))

@@ -5,7 +5,9 @@ alert (a move between two *known* levels, or a correction of an earlier alert); 
 composes its title, plain-text message and JSON payload; :func:`route` applies the feeds.yaml
 ``alerts:`` rules (tracks, parties, direction, ``min_step``, ``max_age``) and says which
 channels get it. With no rule configured every alert still goes to the ``console://`` channel
-(:data:`DEFAULT_RULE`), so nothing is ever raised silently.
+(:data:`DEFAULT_RULE`), so nothing is ever raised silently; a rule with ``notify: []`` raises
+and lists its alerts but sends them nowhere. Rules apply when an alert is raised: editing
+feeds.yaml later re-routes nothing already raised (a channel removed from it is ``dropped``).
 
 The I/O half delivers. :func:`deliver_pending` walks an :class:`Outbox` (the rows the alerts
 projection wrote in the same transaction as its tracking position) and hands each alert to its
@@ -273,7 +275,7 @@ def route(
     by_key: dict[str, dict[str, Any]] = {}
     for rule in matched:
         fresh = age <= rule.max_age
-        for url in rule.notify or ["console://"]:
+        for url in rule.notify:
             slot = by_key.setdefault(channel_key(url), {"url": url, "rules": [], "fresh": False})
             slot["rules"].append(rule.name)
             slot["fresh"] = slot["fresh"] or fresh
@@ -513,4 +515,4 @@ def _when(text: str | None) -> datetime:
 
 def channel_urls(rules: Sequence[AlertRule]) -> dict[str, str]:
     """Channel key -> URL for every channel the rules name."""
-    return {channel_key(u): u for r in rules for u in (r.notify or ["console://"])}
+    return {channel_key(u): u for r in rules for u in r.notify}

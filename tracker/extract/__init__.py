@@ -49,7 +49,7 @@ __all__ = [
     "load_dictionaries",
 ]
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.4.0"
 
 # One cheap test before any real work: most entries mention none of these stems.
 PREFILTER = re.compile(
@@ -161,4 +161,37 @@ def merge(claims: Iterable[Claim]) -> list[Claim]:
                 break
         else:
             out.append(claim)
-    return out
+    return [c for c in out if not _superseded(c, out)]
+
+
+_SUMMIT_TYPES = {t for t in _MEETING_TYPES if t.value.startswith("summit_")}
+_DEFAULT_HELD = {ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD}
+
+
+def _superseded(claim: Claim, claims: list[Claim]) -> bool:
+    """A weaker reading of a meeting the entry reports better elsewhere.
+
+    Talks between exactly the parties of a summit claim are that summit seen from below; a
+    "held" read only for want of any tense cue (confidence < 1) yields to a dated reading of
+    the same kind of meeting.
+    """
+    if claim.type not in _MEETING_TYPES or claim.negated:
+        return False
+    parties = set(claim.parties)
+    for other in claims:
+        if other is claim or other.negated or other.type not in _MEETING_TYPES:
+            continue
+        same = set(other.parties) == parties or (parties and parties <= set(other.parties))
+        if claim.type not in _SUMMIT_TYPES and other.type in _SUMMIT_TYPES and same and parties:
+            return True
+        weak = claim.type in _DEFAULT_HELD and claim.confidence < 1
+        kind = claim.type in _SUMMIT_TYPES
+        overlap = not parties or not other.parties or bool(parties & set(other.parties))
+        if (
+            weak
+            and overlap
+            and other.type not in _DEFAULT_HELD
+            and (other.type in _SUMMIT_TYPES) == kind
+        ):
+            return True
+    return False

@@ -10,6 +10,7 @@ Denials and refusals are never positive events (see ``__init__`` docstring for w
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -28,9 +29,9 @@ MEET_RE = re.compile(
     r"visit|visits|visited|visiting|hosted|"
     r"(?:received|receives)(?!\s+(?:a\s+|an\s+|the\s+|its\s+|\w+['’]s\s+)?(?:\w+\s+)?"
     r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft))|"
-    r"warm welcome|mediation|get together|"
+    r"warm welcome|mediation|get together|gather(?:s|ing)? with|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
-    r"(?:first|second|third|fourth|fifth|new|next|another) round|"
+    r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"
     r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
     _I,
 )
@@ -60,7 +61,8 @@ _PRISON_TOPIC = re.compile(
 SPEECH_RE = re.compile(
     r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
     r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|appeal\w*|"
-    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees room|hopes?|agreed to)\b",
+    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees room|hopes?|agreed to|tells?|told|"
+    r"calls?|calling|derid\w+|mock\w*|wants?)\b",
     _I,
 )
 TOPIC_RE = re.compile(
@@ -69,7 +71,10 @@ TOPIC_RE = re.compile(
     r"peace (?:talks|deal|plan|process|demands|conditions|terms|settlement|agreement|"
     r"negotiations|efforts?|initiative|proposal|treaty)|plan for peace|cease-?fire|truce|"
     r"mediat\w*|settlement|breakthrough|interim peace deals?|framework agreement|deal between|"
-    r"conditions for ending|official contact|reach an agreement|land-for-security)\b",
+    r"conditions for ending|official contact|reach an agreement|land-for-security|"
+    r"(?:agree|accept)\w*\s+(?:to\s+)?(?:the\s+|\w+['’]s\s+)?(?:\w+\s+)?(?:meeting|offer)|"
+    r"take up (?:the\s+|\w+['’]s\s+)?offer|(?:russian|ukrainian|\w+['’]s)\s+(?:team|delegation|"
+    r"line-?up)|memorandum|peace agreement|final (?:agreement|deal))\b",
     _I,
 )
 _OWNED_STANCE = re.compile(r"['’]s?\s+(?:peace\s+)?(?:demands|conditions|terms)\b", _I)
@@ -147,7 +152,8 @@ _NON_DIPLOMATIC = re.compile(
     r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
     r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
     r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
-    r"talks? (?:to|about)|footage|CNN['’]s|BBC['’]s|reporter|correspondent|we meet|site of|"
+    r"talks? (?:to|about)|footage|reporter|correspondent|we meet|site of|medals?|curling|"
+    r"last-four|(?:CNN|BBC)['’]s\s+[A-Z]\w+\s+[A-Z]\w+\s+(?:visit\w*|meet\w*|goes|travel\w*)|"
     r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
@@ -292,9 +298,24 @@ def _speaker(clause: str, mentions: list[Mention], verb: re.Match[str]) -> Menti
 
 def analyse(sentence: str, ctx: Context) -> Iterator[Claim]:
     """All claims one sentence makes."""
+    events = False
     for _offset, clause in clauses(sentence):
-        yield from _analyse_clause(clause, sentence, ctx)
-    yield from _position(sentence, ctx)
+        for claim in _analyse_clause(clause, sentence, ctx):
+            events = True
+            yield claim
+    # "…, Turkish sources said" after a rescheduling only attributes the news; a stance needs
+    # its own marker when the sentence already reports an event.
+    if not events or _STANCE_MARK.search(sentence):
+        yield from _position(sentence, ctx)
+
+
+_STANCE_MARK = re.compile(
+    r"\b(?:reject\w*|refus\w+|insist\w*|demand\w*|warn\w*|only if|unless|without|must|should|"
+    r"not against|open to|ready to|willing to|no (?:reason|breakthrough|progress)|"
+    r"decorative|positive sign|realistic|expect\w* (?:no|nothing|miracles)|"
+    r"nobody should|no one should)\b",
+    _I,
+)
 
 
 def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]:
@@ -305,11 +326,13 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     )
     decline = DECLINE_RE.search(clause)
     lead = is_explicit(clause)
-    if not (has_meet or has_cease or has_prison or decline or lead):
+    trip = _TRIP.search(clause) and HEDGE_RE.search(clause)
+    if not (has_meet or has_cease or has_prison or decline or lead or trip):
         return
     mentions = find_mentions(clause, ctx.d, ctx.published)
     if lead:
         yield from delegations(clause, ctx.field, mentions, True, lead)
+    borrowed: list[Mention] = []
     if not any(m.party for m in mentions):
         # "… as talks end in Istanbul": the parties are named elsewhere in the sentence,
         # or elsewhere in the entry ("Talks pushed back to Friday" + a summary naming them).
@@ -326,6 +349,22 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         if not context and not (has_prison or (has_meet and _BARE_TALKS.search(clause))):
             return
         mentions = mentions + context
+    elif has_meet or trip:
+        # parties named elsewhere, for a clause that names only one side
+        own: set[str | None] = {m.party for m in mentions if m.party}
+        if clause != sentence:
+            borrowed = [
+                replace(m, start=-1, end=-1, kind="context")
+                for m in find_mentions(sentence, ctx.d, ctx.published)
+                if m.party and m.party not in own and not is_background_place(sentence, m)
+            ]
+        if trip or _CLAUSE_TALKS.search(clause):
+            known = own | {m.party for m in borrowed}
+            borrowed += [
+                m for m in ctx.entry_context if m.party not in known and m.kind == "person"
+            ]
+        else:
+            borrowed = []
     if decline and not has_meet:
         who = _speaker(clause, mentions, decline)
         if who is not None and who.kind == "person":
@@ -335,6 +374,16 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         return
     venue, venue_m, visited = find_venue(clause, mentions)
     parties = _participants(clause, mentions, venue_m, visited)
+    if len(parties) == 1 and (has_meet or trip):
+        # "he will wait for Putin in Turkey himself": the other side is named elsewhere
+        home = ctx.d.venue_country(venue) if venue else None
+        parties += [
+            str(m.party) for m in borrowed if m.party and m.party not in parties and m.party != home
+        ][:2]
+    if trip:
+        yield from _leader_trip(clause, ctx, mentions, parties, venue)
+    if _IN_PERSON.search(clause):
+        yield from _in_person(sentence, ctx)
     if has_prison:
         yield _claim(ClaimType.PRISONER_EXCHANGE, clause, ctx, parties=parties, direction=-1)
     if has_cease:
@@ -343,6 +392,58 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         has_cease and not MEET_RE.search(clause[: has_cease.start()] + clause[has_cease.end() :])
     ):
         yield from _meeting(clause, sentence, ctx, mentions, parties, venue, visited)
+
+
+_CLAUSE_TALKS = re.compile(r"\b(?:talks|negotiations|meeting|summit|round)\b", _I)
+_TRIP = re.compile(r"\b(?:fly|flying|travel\w*|go to|trip|joining|join)\b", _I)
+_IN_PERSON = re.compile(r"\b(?:personally|in person|himself|herself)\b", _I)
+
+
+def _leader_trip(
+    clause: str, ctx: Context, mentions: list[Mention], parties: list[str], venue: str | None
+) -> Iterator[Claim]:
+    """A leader who may travel to talks ("Trump floats Istanbul trip"): a floated summit."""
+    leader = next(
+        (
+            m
+            for m in mentions
+            if m.start >= 0 and m.kind == "person" and m.level is DelegationLevel.LEADER
+        ),
+        None,
+    )
+    if leader is None or not leader.party or _NON_DIPLOMATIC.search(clause):
+        return
+    sides = [leader.party, *[p for p in parties if p != leader.party]]
+    yield _claim(
+        ClaimType.SUMMIT_RUMORED,
+        clause,
+        ctx,
+        +1,
+        parties=sides,
+        venue=venue,
+        hedged=True,
+        proposer=leader.party,
+        speaker=leader.head or leader.party,
+    )
+
+
+def _in_person(sentence: str, ctx: Context) -> Iterator[Claim]:
+    """ "I will wait for Putin in Turkey, personally": the leader heads his side himself."""
+    for m in find_mentions(sentence, ctx.d, ctx.published):
+        if m.kind != "person" or m.level is not DelegationLevel.LEADER or not m.party:
+            continue
+        if re.search(r"\b(?:for|with|meet|see|and)\s+(?:the\s+)?$", sentence[: m.start]):
+            continue  # the one awaited, not the one who goes
+        yield Claim(
+            type=ClaimType.DELEGATION_ANNOUNCED,
+            party=m.party,
+            head=m.head,
+            head_title=m.title,
+            level=m.level,
+            evidence=sentence.strip(),
+            evidence_field=ctx.field,
+        )
+        return
 
 
 def _claim(kind: ClaimType, clause: str, ctx: Context, direction: int, **kw: object) -> Claim:
@@ -420,8 +521,29 @@ def _proposer(clause: str, mentions: list[Mention], verb: re.Match[str]) -> str 
     return left[0].party if left else (after[0].party if after else None)
 
 
+_LEADERS_MEETING = re.compile(
+    r"\bmeeting (?:of|between) the (?:two )?(?:presidents|leaders|heads of state)\b|"
+    r"\bleaders['’]? (?:meeting|summit)\b|"
+    r"\b(?:two|both) (?:presidents|leaders) (?:should |to |would )?meet\b|"
+    r"\bthe leaders should meet\b",
+    _I,
+)
+
+
+def _leader_pair(clause: str, mentions: list[Mention]) -> bool:
+    """Two leaders joined as the sides of one meeting: "Zelensky and Putin", "Zelensky–Putin"."""
+    leaders = [m for m in mentions if m.kind == "person" and m.level is DelegationLevel.LEADER]
+    for a, b in itertools.pairwise(leaders):
+        gap = clause[a.end : b.start] if 0 <= a.end <= b.start else ""
+        if a.party != b.party and re.fullmatch(r"\s*(?:and|[-–—/]|with|,)\s*(?:I\s*)?", gap):
+            return True
+    return False
+
+
 def _is_summit(clause: str, mentions: list[Mention], parties: list[str], visited: bool) -> bool:
-    if re.search(r"\bsummits?\b", clause, _I):
+    if re.search(r"\bsummits?\b", clause, _I) or _LEADERS_MEETING.search(clause):
+        return True
+    if _leader_pair(clause, mentions):
         return True
     people = [m for m in mentions if m.kind == "person" and m.party in parties]
     if not people:
@@ -433,7 +555,7 @@ def _is_summit(clause: str, mentions: list[Mention], parties: list[str], visited
     if len(led) >= 2 and not unled:
         return True
     # A leader's visit to (or hosting of) a country whose counterpart is not named.
-    hosted = re.search(r"\bwarm welcome|\bhosted\b", clause, _I) is not None
+    hosted = re.search(r"\bwarm welcome|\bhosted\b|\bvisit\b", clause, _I) is not None
     return len(led) == 1 and len(unled) >= 1 and (visited or hosted)
 
 

@@ -38,7 +38,8 @@ def test_the_briefing_is_one_self_contained_page_that_loads_nothing_from_elsewhe
     assert html.startswith("<!doctype html>")
     doc = parse_html(html)
     assert doc.find("style").text, "the CSS is inline"
-    assert not doc.find_all("link") and not doc.find_all("script") and not doc.find_all("img")
+    assert not doc.find_all("script") and not doc.find_all("img")
+    assert [link.attrs["href"][:5] for link in doc.find_all("link")] == ["data:"], "icon inline"
     assert not re.search(r"@import|url\(", doc.find("style").text)
 
 

@@ -169,14 +169,16 @@ def test_a_bad_parameter_on_the_page_gets_a_readable_html_page(client):
     assert "'next week' is not a date" in page.find("section", id="error").text
 
 
-def test_the_atom_feed_has_one_entry_per_change_and_parses_cleanly(client):
+def test_the_atom_feed_has_one_entry_per_change_and_alert_and_parses_cleanly(client):
     response = client.get("/feed.atom")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
     history = client.get("/api/history").json()
-    assert len(feed.entries) == len(history["changes"])
+    alerts = [e for e in feed.entries if any(t.term == "alert" for t in e.tags)]
+    assert len(feed.entries) - len(alerts) == len(history["changes"])
+    assert "https://news.example/w3" in [a.link for a in alerts], "the RU downgrade alert"
     assert feed.feed.title == "Russia–Ukraine peace talks: briefing changes"
     self_link = next(link.href for link in feed.feed.links if link.rel == "self")
     assert self_link == "http://testserver/feed.atom"

@@ -273,13 +273,18 @@ def _feed_rows(tracker: Any) -> list[dict[str, Any]]:
 
 
 def _alerts(tracker: Any, track: str) -> list[dict[str, Any]]:
-    """Alerts for the feed, once ``projections.alerts`` offers ``feed_items(tracker, track)``."""
+    """The track's alerts for the feed (none when this build has no alerts module).
+
+    Detection runs first without delivering, as ``tracker alerts`` does: raising an alert is
+    the alerts projection catching up; sending it stays with ``poll`` and ``run``.
+    """
     try:
-        from projections import alerts as module  # type: ignore[attr-defined]
+        from projections.alerts import list_alerts
     except ImportError:
         return []
-    items: Callable[[Any, str], list[dict[str, Any]]] | None = getattr(module, "feed_items", None)
-    return list(items(tracker, track)) if items else []
+    tracker.process_alerts(deliver=False)
+    keys = ("id", "title", "message", "published_at", "link")
+    return [{k: a.get(k) for k in keys} for a in list_alerts(tracker) if a.get("track") == track]
 
 
 def _travel_link(track: str, as_recorded: bool) -> Callable[[str], str]:

@@ -243,6 +243,9 @@ def _segment(axis: Axis, a: datetime, b: datetime, status: str) -> dict[str, Any
     return {"x": x1, "w": round(max(x2 - x1, 1.5), 1), "status": status}
 
 
+_MARK_ORDER = {"other": 0, "status": 1, "downgrade": 2, "upgrade": 2}
+
+
 def _marks(row: Row, changes: list[dict[str, Any]], axis: Axis) -> None:
     """One dot per moment; its kind is the most telling change reported then."""
     moments: dict[str, list[dict[str, Any]]] = {}
@@ -267,6 +270,20 @@ def _marks(row: Row, changes: list[dict[str, Any]], axis: Axis) -> None:
                 "title": f"{day(moment)}: " + "; ".join(describe_change(c) for c in group),
             }
         )
+    _dodge(row.marks)
+    # Dots that still overlap: the telling ones are drawn last so they stay on top (and
+    # clickable): level changes over status changes over the rest.
+    row.marks.sort(key=lambda m: _MARK_ORDER.get(m["kind"].split("-")[0], 0))
+
+
+def _dodge(marks: list[dict[str, Any]]) -> None:
+    """Lift or drop a dot that would cover its neighbour (news comes in bursts)."""
+    lanes = {0.0: -1e9, -9.0: -1e9, 9.0: -1e9}  # vertical offset -> x of its last dot
+    for m in sorted(marks, key=lambda m: m["x"]):
+        free = [dy for dy, last in lanes.items() if m["x"] - last >= 12]
+        dy = free[0] if free else min(lanes, key=lambda d: lanes[d])
+        m["dy"] = dy
+        lanes[dy] = m["x"]
 
 
 def level_chart(history: dict[str, Any], axis: Axis, as_of: datetime | None) -> dict[str, Any]:

@@ -47,20 +47,32 @@ __all__ = [
     "extract",
     "extract_jsonl",
     "load_dictionaries",
+    "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.4.0"
+EXTRACTOR_VERSION = "1.5.0"
 
-# One cheap test before any real work: most entries mention none of these stems.
+# One cheap test before any real work: most entries mention none of these stems. It runs on
+# lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
+# call it through prefilter(). It only gates: the rules look for their own triggers.
 PREFILTER = re.compile(
     r"talk|negotiat|summit|meet|\bmet\b|visit|host|receiv|welcome|mediat|cease|truce|armistice|"
-    r"hostilities|prisoner|swap|exchange|delegat|envoy|diplomac|peace|wait for|face-to-face|"
+    r"hostilities|prisoner|swap|exchange|delegat|envoy|diploma|peace|wait for|face-to-face|"
     r"sit down|sat down|pause fire|attend|contact|agreement|breakthrough|settlement|demands|"
-    r"conditions|deal\b|skip|snub|swap|freed|\bfree\b|\beach\b|\bround\b|line-up|\bteam|"
-    r"\bsends?\b|\blead|\bheads?\b|helm|postpon|pushed back|moved to|instead of|rather than|"
-    r"get together|\btrip\b|\bfly\b|not on the|missing from",
-    re.IGNORECASE,
+    r"conditions|deal\b|skip|snub|freed|\d each|each side|"
+    r"(?:first|second|third|fourth|fifth|new|next|another) round|line-?up|negotiating team|"
+    r"led by|headed by|(?:to|will|would) (?:again )?(?:lead|head)\b|leads? (?:the |its )?\w+ team|"
+    r"heads? (?:the |its |\w+['’]s )?(?:\w+ )?(?:delegation|team)|at the helm|head of|"
+    r"sends? (?:aide|envoy|minister|defence|defense|foreign|his|her)|"
+    r"postpon|pushed back|moved to|(?:instead of|rather than) \w+day|get together|"
+    r"(?:may|might|could|would|consider\w*) (?:\w+ )?(?:fly|travel|go)\b|floats? \w+ trip|"
+    r"trip to|not on the (?:list|delegation|line)|missing from"
 )
+
+
+def prefilter(text: str) -> bool:
+    """True when ``text`` may hold a claim (a cheap gate; the rules decide)."""
+    return bool(text) and PREFILTER.search(text.lower()) is not None
 
 
 def load_dictionaries(overrides: Sequence[ActorConfig] = ()) -> Dictionaries:
@@ -87,7 +99,7 @@ def extract(entry: EntryText, dictionaries: Dictionaries | None = None) -> list[
 def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
     title = clean(entry.title)
     summary = clean(entry.summary)
-    if not (PREFILTER.search(title) or PREFILTER.search(summary)):
+    if not (prefilter(title) or prefilter(summary)):
         return []
     published: date | None = utc(entry.published_at).date() if entry.published_at else None
     claims: list[Claim] = []
@@ -98,15 +110,28 @@ def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
     ):
         context = None
         for sentence in own:
-            if PREFILTER.search(sentence):
+            if prefilter(sentence):
                 if context is None:  # only built for entries that reach the rules
                     context = entry_context(other + own[:1], d, published)
                 ctx = Context(d, published, field, context, f"{title}\n{summary[:2000]}")
                 claims.extend(analyse(sentence, ctx))
-    return merge(claims)
+    return merge(claims, d)
 
 
-def _compatible(a: Claim, b: Claim) -> bool:
+def _same_place(a: str, b: str, d: Dictionaries | None) -> bool:
+    """Equal venues, or a city and the country it lies in ("Istanbul" and "Turkey")."""
+    if a.lower() == b.lower():
+        return True
+    if d is None:
+        return False
+    for country, other in ((a, b), (b, a)):
+        place = d.place(country)
+        if place is not None and place.kind == "country":
+            return d.venue_country(other) == place.code
+    return False
+
+
+def _compatible(a: Claim, b: Claim, d: Dictionaries | None = None) -> bool:
     if a.type != b.type or a.negated != b.negated:
         return False
     if a.type in (
@@ -118,7 +143,7 @@ def _compatible(a: Claim, b: Claim) -> bool:
     pa, pb = set(a.parties), set(b.parties)
     if not (pa <= pb or pb <= pa):
         return False
-    if a.venue and b.venue and a.venue.lower() != b.venue.lower():
+    if a.venue and b.venue and not _same_place(a.venue, b.venue, d):
         return False
     return not (a.date and b.date and a.date != b.date)
 
@@ -140,7 +165,7 @@ _ANAPHORA = re.compile(r"^(?:The|This|That|Such a)\s+(?:meeting|talks|summit|vis
 _MEETING_TYPES = {t for t in ClaimType if t.value.startswith(("talks_", "summit_"))}
 
 
-def merge(claims: Iterable[Claim]) -> list[Claim]:
+def merge(claims: Iterable[Claim], d: Dictionaries | None = None) -> list[Claim]:
     """One claim per event: the same fact told twice (title and summary) becomes one.
 
     A sentence that refers back ("The meeting, proposed by France, …") adds its details to the
@@ -156,7 +181,7 @@ def merge(claims: Iterable[Claim]) -> list[Claim]:
                 out[i] = filled
                 continue
         for i, kept in enumerate(out):
-            if _compatible(kept, claim):
+            if _compatible(kept, claim, d):
                 out[i] = _combine(kept, claim)
                 break
         else:

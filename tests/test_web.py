@@ -253,3 +253,33 @@ def test_concurrent_requests_on_a_real_server_all_succeed_while_news_arrives(tmp
             final = http.get("/api/history").json()
     assert statuses == [200] * len(paths)
     assert any(c["field"] == "conflict.date" for c in final["changes"]), "saw the last poll"
+
+
+def test_an_empty_store_still_serves_a_page_a_briefing_and_a_valid_feed(tmp_path):
+    store = f"sqlite:///{tmp_path / 'empty.db'}"
+    with story_tracker(store, clock=lambda: NOW) as t, TestClient(create_app(t)) as c:
+        page = c.get("/")
+        briefing = c.get("/api/briefing").json()
+        feed = feedparser.parse(c.get("/feed.atom").content)
+    assert page.status_code == 200
+    assert (
+        "Nothing reported on this track yet."
+        in parse_html(page.text).find("section", id="timeline").text
+    )
+    assert briefing["engagements"] == [] and briefing["changes"] == []
+    assert not feed.bozo and feed.entries == []
+    assert feed.feed.updated == "2025-08-10T12:00:00Z", "no change yet: the tracker's clock"
+
+
+def test_a_long_track_shows_its_most_recent_engagements_on_the_timeline(client, monkeypatch):
+    from tracker.web import charts
+
+    monkeypatch.setattr(charts, "MAX_ROWS", 3)
+    page = parse_html(client.get("/").text)
+    rows = page.find("svg", class_="timeline").find_all("g", class_="tl-row")
+    assert [r.find("text", class_="row-label").parts[0] for r in rows] == [
+        "Summit RU–US",
+        "Talks RU–UA",
+        "Summit RU–US",
+    ]
+    assert "2 older ones are in the briefing below" in page.find("section", id="timeline").text

@@ -1,7 +1,8 @@
 """Geometry for the page's two charts, computed on the server and drawn as inline SVG.
 
-Both charts share one time axis (``published_at``: when the news was published), so the
-timeline of engagements and the delegation-level chart line up one above the other.
+Both charts share one time axis on the history's own clock (``published_at`` by default,
+``recorded_at`` in the audit view), so the timeline of engagements and the delegation-level
+chart line up one above the other.
 
 - **Timeline**: one row per engagement (meetings and summit rumours). The bar is coloured by
   the status in force at each moment (from the history's ``status`` changes), a dot marks
@@ -31,6 +32,7 @@ RIGHT = 24.0
 ROW = 40.0  # height of one timeline row
 LEVEL_STEP = 22.0  # vertical distance between two delegation levels
 PANEL_PAD = 16.0
+MAX_ROWS = 24  # the most recent engagements; a long track would make the chart unreadable
 RANK = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}  # leader=5 … working=1
 
 
@@ -170,8 +172,10 @@ def timeline(
         for r in briefing.get("rumours") or []
         if r["id"] not in known
     ]
+    items.sort(key=lambda it: _first_seen(it[0], by_id))
+    hidden = max(0, len(items) - MAX_ROWS)
     rows: list[Row] = []
-    for e, anchor in sorted(items, key=lambda it: _first_seen(it[0], by_id), reverse=False):
+    for e, anchor in items[hidden:]:
         changes = by_id.get(e["id"], [])
         title, sub = _label_lines(e)
         row = Row(
@@ -198,6 +202,7 @@ def timeline(
         "as_of_x": axis.x(as_of) if as_of and axis.start <= as_of <= axis.end else None,
         "width": WIDTH,
         "left": LEFT,
+        "hidden": hidden,
     }
 
 

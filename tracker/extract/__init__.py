@@ -50,7 +50,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.5.0"
+EXTRACTOR_VERSION = "1.6.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -207,8 +207,14 @@ def _superseded(claim: Claim, claims: list[Claim]) -> bool:
         if other is claim or other.negated or other.type not in _MEETING_TYPES:
             continue
         same = set(other.parties) == parties or (parties and parties <= set(other.parties))
-        if claim.type not in _SUMMIT_TYPES and other.type in _SUMMIT_TYPES and same and parties:
-            return True
+        if (
+            claim.type not in _SUMMIT_TYPES
+            and other.type in _SUMMIT_TYPES
+            and same
+            and parties
+            and (claim.type in _DEFAULT_HELD) == (other.type in _DEFAULT_HELD)
+        ):
+            return True  # the same meeting read as talks and as a summit, in the same phase
         weak = claim.type in _DEFAULT_HELD and claim.confidence < 1
         kind = claim.type in _SUMMIT_TYPES
         overlap = not parties or not other.parties or bool(parties & set(other.parties))

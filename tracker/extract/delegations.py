@@ -79,7 +79,10 @@ def delegations(
             party = str(m.party)
             if party not in best or _distance(m, phrase) < _distance(best[party], phrase):
                 best[party] = m
-        chosen = sorted(best.values(), key=lambda m: m.start)
+        ranked = sorted(best.values(), key=lambda m: _distance(m, phrase))
+        # the nearest head, and any other named close by ("led by Medinsky and Umerov")
+        chosen = [m for i, m in enumerate(ranked) if i == 0 or _distance(m, phrase) <= 40]
+        chosen.sort(key=lambda m: m.start)
     else:
         chosen = []
         seen: set[str] = set()

@@ -153,7 +153,7 @@ _NON_DIPLOMATIC = re.compile(
     r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
     r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
     r"talks? (?:to|about)|footage|reporter|correspondent|we meet|site of|medals?|curling|"
-    r"last-four|(?:CNN|BBC)['’]s\s+[A-Z]\w+\s+[A-Z]\w+\s+(?:visit\w*|meet\w*|goes|travel\w*)|"
+    r"last-four|run-?off|election\w*|voting|ballot|any (?:talks|negotiations|meeting)|(?:CNN|BBC)['’]s\s+[A-Z]\w+\s+[A-Z]\w+\s+(?:visit\w*|meet\w*|goes|travel\w*)|"
     r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
@@ -278,7 +278,11 @@ def _participants(
     return parties
 
 
-_AGAINST = re.compile(r"\b(?:against|pressure on|isolate)\s+(?:\w+\s+){0,2}$", _I)
+_AGAINST = re.compile(
+    r"\b(?:against|pressure on|isolate|disappointed (?:in|with)|angry (?:at|with)|"
+    r"criticis\w+|criticiz\w+|condemn\w*)\s+(?:\w+\s+){0,2}$",
+    _I,
+)
 
 
 def _date(clause: str, ctx: Context, direction: int) -> tuple[date | None, DatePrecision]:
@@ -354,7 +358,7 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         own: set[str | None] = {m.party for m in mentions if m.party}
         if clause != sentence:
             borrowed = [
-                replace(m, start=-1, end=-1, kind="context")
+                replace(m, start=-1, end=-1, kind="context" if m.level is None else m.kind)
                 for m in find_mentions(sentence, ctx.d, ctx.published)
                 if m.party and m.party not in own and not is_background_place(sentence, m)
             ]
@@ -377,9 +381,13 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     if len(parties) == 1 and (has_meet or trip):
         # "he will wait for Putin in Turkey himself": the other side is named elsewhere
         home = ctx.d.venue_country(venue) if venue else None
-        parties += [
-            str(m.party) for m in borrowed if m.party and m.party not in parties and m.party != home
-        ][:2]
+        other = next(
+            (m for m in borrowed if m.party and m.party not in parties and m.party != home), None
+        )
+        if other is not None:  # one side only: the subject named elsewhere
+            parties.append(str(other.party))
+            if other.kind == "context" or other.level is not None:
+                mentions = [*mentions, replace(other, kind="person" if other.level else "context")]
     if trip:
         yield from _leader_trip(clause, ctx, mentions, parties, venue)
     if _IN_PERSON.search(clause):
@@ -477,9 +485,17 @@ _CF_PROPOSED = re.compile(
 def _ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]] | None:
     """("agreed"|"proposed", verb) from the verbs near the ceasefire word, else None."""
     lo = max(0, hit.start() - 45)
+    if re.search(r"\b(?:no|not an?|without|mere)\s+(?:\w+\s+)?$", clause[lo : hit.start()], _I):
+        return None  # "no ceasefire was announced", "a peace agreement, not a ceasefire"
     window = clause[lo : hit.end() + 25]
     agreed = _CF_AGREED.search(window)
     proposed = _CF_PROPOSED.search(window)
+    if agreed and re.search(
+        r"\b(?:to|should|must|would|will you)\s+$",
+        window[max(0, agreed.start() - 8) : agreed.start()],
+    ):
+        # "press Moscow to accept a truce", "Russia should accept": a demand, not an agreement
+        return "proposed", agreed
     if agreed and not (
         proposed and proposed.start() < agreed.start() and "proposed by" not in window
     ):
@@ -525,7 +541,7 @@ _LEADERS_MEETING = re.compile(
     r"\bmeeting (?:of|between) the (?:two )?(?:presidents|leaders|heads of state)\b|"
     r"\bleaders['’]? (?:meeting|summit)\b|"
     r"\b(?:two|both) (?:presidents|leaders) (?:should |to |would )?meet\b|"
-    r"\bthe leaders should meet\b",
+    r"\bthe leaders should meet\b|\b(?:two|both) (?:presidents|leaders) met\b",
     _I,
 )
 

@@ -25,7 +25,7 @@ from tracker.values import Claim, ClaimType, DelegationLevel, EntryText
 DEMO = Path(tracker.__file__).parent / "demo"
 # Measured when the rules last changed: see the closing note of the extraction work. Raise it
 # when the extractor improves; never lower it to make a change pass.
-MICRO_F1_FLOOR = 0.64
+MICRO_F1_FLOOR = 0.71
 
 
 @cache

@@ -1,8 +1,8 @@
 """Quality floor: the extractor on the hand-labelled real entries (tests/data/extraction/).
 
-The floors sit just below the figures measured when the rules last changed (dev micro-F1 0.728,
-held-out 0.691, level accuracy 1.0 on both), so a regression fails here. Raise them when the
-extractor improves; never lower them to make a change pass.
+The floors sit just below the figures measured when the rules last changed (extractor 1.6:
+dev micro-F1 0.827, held-out 0.727, level accuracy 1.0 on both), so a regression fails here.
+Raise them when the extractor improves; never lower them to make a change pass.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ def report():
 
 def test_every_pool_entry_has_a_label_and_the_set_is_large_enough(report):
     counts = report["labelled_entries"]
-    assert sum(sum(v.values()) for v in counts.values()) >= 300
-    assert report["dev"]["gold_claims"] + report["heldout"]["gold_claims"] >= 100
+    assert sum(sum(v.values()) for v in counts.values()) >= 1300
+    assert report["dev"]["gold_claims"] + report["heldout"]["gold_claims"] >= 140
 
 
 def test_dev_micro_f1_stays_above_its_floor(report):
-    assert report["dev"]["micro"]["f1"] >= 0.70
+    assert report["dev"]["micro"]["f1"] >= 0.81
 
 
 def test_heldout_micro_f1_stays_above_its_floor(report):
-    assert report["heldout"]["micro"]["f1"] >= 0.66
+    assert report["heldout"]["micro"]["f1"] >= 0.71
 
 
 def test_delegation_level_accuracy_stays_above_ninety_percent(report):

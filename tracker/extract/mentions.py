@@ -9,7 +9,7 @@ security advisor", "King Hassan of Morocco").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pycountry
@@ -132,13 +132,32 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
             continue
         found.append(_title_mention(sentence, m, d, found))
     found.sort(key=lambda x: x.start)
-    out = _attach_titles(sentence, found)
+    out = _coordinated(sentence, _attach_titles(sentence, found))
     if day is not None:
         for person in out:
             # "the US president", "Russia's president": the office holder on that day
             unnamed = person.kind == "person" and not person.known and person.head is None
             if unnamed and person.party and person.title in _SINGLE_LEADER_TITLES:
                 person.head = d.leader_of(person.party, day)
+    return out
+
+
+_PAIR_BEFORE = re.compile(r"(?:^|\b)([A-Z][\w-]+)\s+and\s+([A-Z][\w-]+)\s+$")
+
+
+def _coordinated(sentence: str, found: list[Mention]) -> list[Mention]:
+    """ "Russian and Ukrainian foreign ministers": a plural title for each named side."""
+    out: list[Mention] = []
+    for m in found:
+        out.append(m)
+        if m.kind != "person" or m.known or not (m.title or "").endswith("s"):
+            continue
+        pair = _PAIR_BEFORE.search(sentence[max(0, m.start - 40) : m.start])
+        if pair is None:
+            continue
+        first = next((x for x in found if x.kind == "place" and x.text == pair.group(1)), None)
+        if first is not None and first.party and first.party != m.party:
+            out.append(replace(m, party=first.party))
     return out
 
 

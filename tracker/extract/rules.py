@@ -483,6 +483,13 @@ _CF_PROPOSED = re.compile(
 )
 
 
+_CF_DEMAND = re.compile(
+    r"\b(?:should|must|(?:urg\w*|press\w*|call\w* on|ask\w*|push\w*|want\w*)\s+(?:\w+\s+){1,2}to)"
+    r"\s+$",
+    _I,
+)
+
+
 def _ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]] | None:
     """("agreed"|"proposed", verb) from the verbs near the ceasefire word, else None."""
     lo = max(0, hit.start() - 45)
@@ -491,10 +498,7 @@ def _ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]
     window = clause[lo : hit.end() + 25]
     agreed = _CF_AGREED.search(window)
     proposed = _CF_PROPOSED.search(window)
-    if agreed and re.search(
-        r"\b(?:to|should|must|would|will you)\s+$",
-        window[max(0, agreed.start() - 8) : agreed.start()],
-    ):
+    if agreed and _CF_DEMAND.search(window[: agreed.start()]):
         # "press Moscow to accept a truce", "Russia should accept": a demand, not an agreement
         return "proposed", agreed
     if agreed and not (

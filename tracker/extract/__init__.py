@@ -50,7 +50,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.7.0"
+EXTRACTOR_VERSION = "1.8.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -66,7 +66,7 @@ PREFILTER = re.compile(
     r"sends? (?:aide|envoy|minister|defence|defense|foreign|his|her)|"
     r"postpon|pushed back|moved to|(?:instead of|rather than) \w+day|get together|"
     r"(?:may|might|could|would|consider\w*) (?:\w+ )?(?:fly|travel|go)\b|floats? \w+ trip|"
-    r"trip to|not on the (?:list|delegation|line)|missing from"
+    r"trip to|not on the (?:list|delegation|line)|missing from|in person|personally"
 )
 
 

@@ -31,7 +31,11 @@ DELEGATION_NOUN = re.compile(
 # "sends aide Medinsky", "will send Defence Minister Umerov": the object leads.
 SEND_RE = re.compile(r"\b(?:sends?|sent|sending|to send|will send)\b", _I)
 _SENT_OBJECT = re.compile(r"\s+(?:[\w-]+\s+){0,2}?[A-Z]|\s+(?:his|her|its)\s+")
-_SPEAKER_NEAR = re.compile(r"\b(?:says?|said|told|according to|believe\w*|confirm\w*)\b", _I)
+_SPEAKER_NEAR = re.compile(
+    r"\b(?:says?|said|told|according to|believe\w*|confirm\w*|call(?:s|ed)|open(?:s|ed|ing)|"
+    r"chair\w*|host(?:s|ed|ing))\b",
+    _I,
+)
 _NOT_HEAD_BEFORE = re.compile(r"(?:signed by|decree (?:by|of)|opened by|hosted by)\s*$", _I)
 
 

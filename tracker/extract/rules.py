@@ -145,6 +145,7 @@ FUTURE_RE = re.compile(
     r"arrives?|arriving|"
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"would (?:travel|be in|fly|arrive|attend|take part)|"
+    r"(?:confirm|announc)\w* (?:the |a |an |its )?(?:\w+ )?(?:summit|meeting|talks)|"
     r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
     _I,
 )
@@ -222,7 +223,10 @@ def entry_context(sentences: list[str], d: Dictionaries, published: date | None)
             if m.place is not None and m.place.kind not in ("country", "demonym", "org", "group"):
                 continue  # "in Istanbul", "the Kremlin said": places and speakers, not sides
             seen.add(m.party)
-            out.append(Mention(-1, -1, m.text, "context", m.party))
+            if m.kind == "person":  # keeps its level: a leader named in the headline
+                out.append(replace(m, start=-1, end=-1))
+            else:
+                out.append(Mention(-1, -1, m.text, "context", m.party))
     return out
 
 
@@ -310,8 +314,13 @@ def analyse(sentence: str, ctx: Context) -> Iterator[Claim]:
             yield claim
     # "…, Turkish sources said" after a rescheduling only attributes the news; a stance needs
     # its own marker when the sentence already reports an event.
+    if not events and _IN_PERSON.search(sentence) and _GOING.search(sentence):
+        yield from _in_person(sentence, ctx)  # "he will be in Turkey in person on Thursday"
     if not events or _STANCE_MARK.search(sentence):
         yield from _position(sentence, ctx)
+
+
+_GOING = re.compile(r"\b(?:be in|go to|travel to|attend|wait for|come to|fly to)\b", _I)
 
 
 _STANCE_MARK = re.compile(
@@ -609,7 +618,11 @@ def _meeting(
     multilateral = (
         len(parties) == 1
         and re.search(r"\bsummits?\b", clause, _I)
-        and (len(parties[0]) > 2 or any(m.level is DelegationLevel.LEADER for m in mentions))
+        and (
+            len(parties[0]) > 2
+            or venue is not None
+            or any(m.level is DelegationLevel.LEADER for m in mentions)
+        )
     )  # "NATO summit", "Obama is scheduled to attend a summit in Switzerland"
     travelling = bool(
         parties and venue and _TEAM_TRAVEL.search(clause) and FUTURE_RE.search(clause)
@@ -660,6 +673,21 @@ def _meeting(
     kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
     if kind is None:
         return
+    if kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD) and extra.get("confidence"):
+        ahead, _, span = dates.resolve(clause, ctx.published, +1)
+        explicit = any(ch.isdigit() for ch in span)  # "August 15", not a bare weekday
+        if explicit and ahead is not None and ctx.published is not None and ahead > ctx.published:
+            # no tense, but a date still to come: "Putin summit in Alaska on August 15"
+            kind, direction, extra = (
+                ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED,
+                +1,
+                {},
+            )
+    states = [p for p in parties if len(p) == 2]
+    if kind is ClaimType.SUMMIT_SCHEDULED and not venue and len(states) >= 2:
+        when, _ = _date(clause, ctx, +1)
+        if when is None:  # DESIGN.md: announced "with date or venue"; otherwise still a rumour
+            kind = ClaimType.SUMMIT_RUMORED
     yield _claim(kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra)
     if not summit and kind not in (ClaimType.TALKS_CANCELLED, ClaimType.TALKS_PROPOSED):
         yield from _delegations(clause, ctx, mentions, explicit=False)

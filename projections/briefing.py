@@ -215,7 +215,11 @@ def _apply_status(
     forward = STATUS_RANK[status] >= STATUS_RANK[current] and not (
         current == "held" and status != "held"
     )
-    if status != current and (not state["status_reported"] or forward or revived):
+    if not state["status_reported"] and status == current:
+        # The first report of a status is a change too (the timeline starts there).
+        changes.append({"field": "status", "old": None, "new": status})
+        state["status_since"] = published
+    elif status != current and (not state["status_reported"] or forward or revived):
         changes.append({"field": "status", "old": current, "new": status})
         state["status"] = status
         state["status_since"] = published

@@ -182,7 +182,9 @@ def _engagement_doc(
                 ],
             }
         )
-    mediators = [p for p in state["parties"] if track_parties and p not in track_parties]
+    # Mediators/hosts: parties from outside the track at a meeting of two track parties.
+    sides = [p for p in state["parties"] if p in track_parties]
+    mediators = [p for p in state["parties"] if p not in track_parties] if len(sides) >= 2 else []
     return {
         "id": state["id"],
         "kind": state["kind"],
@@ -274,7 +276,9 @@ def _developments(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for rows in facts.values():
         first = rows[0]["payload"]
-        evidence, n = _evidence(rows)
+        evidence, n = _evidence(
+            [{**r, "extractor_version": r["payload"].get("extractor_version")} for r in rows]
+        )
         out.append(
             {
                 "type": first["type"],
@@ -293,6 +297,8 @@ def _change_doc(c: dict[str, Any]) -> dict[str, Any]:
     detail = c.get("detail") or {}
     return {
         "engagement_id": c["engagement_id"],
+        "n": c["n"],
+        "entry_id": c.get("entry_id"),
         "engagement": detail.get("engagement"),
         "field": c["field"],
         "old": c["old"],
@@ -318,18 +324,24 @@ def history(
     since: datetime | None = None,
     until: datetime | None = None,
     as_recorded: bool = False,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    """Every change to the track's briefing between two dates, oldest first."""
+    """Every change to the track's briefing between two dates, oldest first.
+
+    ``limit`` keeps only the latest that many (still oldest first).
+    """
     clock = RECORDED if as_recorded else PUBLISHED
     rows = view.changes(
         track,
         since=ts(since) if since else None,
         until=ts(until) if until else None,
         clock=clock,
-        limit=None,
+        limit=limit,
     )
+    title = next((t["title"] for t in view.tracks() if t["slug"] == track), track)
     return {
         "track": track,
+        "title": title,
         "clock": clock,
         "since": iso(since),
         "until": iso(until),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from rich.console import Console
 
 from tracker.config import load_config, store_url
 from tracker.errors import InputError, TrackerError
+from tracker.values import parse_when
 
 app = typer.Typer(
     name="tracker",
@@ -81,24 +81,6 @@ def open_tracker(*, catch_up: bool = True, read_only: bool = False) -> Any:
     if catch_up:
         tracker.catch_up()
     return tracker
-
-
-def parse_when(value: str, *, end_of_day: bool = True) -> datetime:
-    """``2025-05-16`` (end of that day, UTC) or an ISO date-time (``…Z`` or with offset).
-
-    Raises:
-        InputError: not a date or date-time.
-    """
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            d = datetime.strptime(text, "%Y-%m-%d").date()
-            t = time(23, 59, 59, 999999) if end_of_day else time(0, 0)
-            return datetime.combine(d, t, tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"{value!r} is not a date (YYYY-MM-DD) or ISO date-time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _track(tracker: Any, slug: str | None) -> str:

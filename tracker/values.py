@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
+
+from tracker.errors import InputError
 
 
 class DelegationLevel(Enum):
@@ -235,3 +237,21 @@ def _iso(dt: datetime | None) -> str | None:
 def iso(dt: datetime | None) -> str | None:
     """ISO-8601 with a ``Z`` suffix, the format every JSON output of the tracker uses."""
     return _iso(dt)
+
+
+def parse_when(value: str, *, end_of_day: bool = True) -> datetime:
+    """``2025-05-16`` (end of that day, UTC) or an ISO date-time (``…Z`` or with offset).
+
+    Raises:
+        InputError: not a date or date-time.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            d = datetime.strptime(text, "%Y-%m-%d").date()
+            t = time(23, 59, 59, 999999) if end_of_day else time(0, 0)
+            return datetime.combine(d, t, tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD) or ISO date-time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

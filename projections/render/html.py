@@ -100,29 +100,9 @@ def safe_url(url: Any) -> str | None:
     return url if scheme in ("http", "https") else None
 
 
-#: Fields whose values are plain facts of a meeting (change_sentence prints them raw).
-_PLAIN_FIELDS = {"venue": "venue", "date": "date", "parties": "parties", "status": "status"}
-
-
 def describe_change(change: dict[str, Any]) -> str:
-    """A change record in words, for pages and feed titles.
-
-    :func:`~projections.render.text.change_sentence` says everything; for the plain fields of
-    a meeting it prints raw values (``date None → 2025-08-15``), which reads badly in a feed
-    reader, so those get dates in words and "set to" when there was no value before.
-    """
-    field = change.get("field")
-    if field not in _PLAIN_FIELDS or (field == "status" and change.get("old")):
-        return change_sentence(change)
-    e = change.get("engagement") or {}
-    what = engagement_label(e) if e else "Engagement"
-
-    def fmt(v: Any) -> str:
-        return day(v) if field == "date" and isinstance(v, str) else value_label(v)
-
-    if change.get("old") in (None, "", []):
-        return f"{what}: {_PLAIN_FIELDS[field]} set to {fmt(change.get('new'))}"
-    return f"{what}: {_PLAIN_FIELDS[field]} {fmt(change['old'])} → {fmt(change.get('new'))}"
+    """A change record in words, for pages and feed titles (shared with Markdown)."""
+    return change_sentence(change)
 
 
 def environment(*loaders: BaseLoader) -> Environment:

@@ -63,30 +63,54 @@ def _who(v: Any) -> str:
     return str(v)
 
 
+def _value(field: str, v: Any) -> str:
+    """An old/new value of a plain field in words (dates as days, party lists joined)."""
+    if v is None or v == "":
+        return "—"
+    if field.endswith("date") and isinstance(v, str):
+        return day(v)
+    if isinstance(v, list | tuple):
+        return parties_label([str(x) for x in v])
+    return str(v)
+
+
 def change_sentence(c: dict[str, Any]) -> str:
     """One change record -> a sentence a reader understands without the data model."""
     field = c["field"]
     e = c.get("engagement") or {}
-    what = engagement_label(e) if e else "engagement"
-    if field == "status":
-        return f"{what}: status {c['old']} → {c['new']}"
+    what = engagement_label(e) if e else "Engagement"
+    old, new = c.get("old"), c.get("new")
     if field.startswith("delegation."):
         party = field.split(".", 1)[1]
         shift = c.get("level_change")
-        arrow = f" ({shift['direction']}, {shift['step']} step(s))" if shift else ""
-        if c["old"] is None:
-            return f"{what}: {party} delegation led by {_who(c['new'])}"
-        return f"{what}: {party} delegation {_who(c['old'])} → {_who(c['new'])}{arrow}"
+        arrow = f" ({shift['direction']}, {shift['step']} level(s))" if shift else ""
+        if old is None:
+            return f"{what}: {party} delegation led by {_who(new)}"
+        if _who(old) == _who(new):
+            basis = "as expected" if c.get("basis") == "expected" else "as before"
+            return f"{what}: {party} delegation led by {_who(new)}, {basis}"
+        return f"{what}: {party} delegation {_who(old)} → {_who(new)}{arrow}"
     if field.startswith("expected."):
         party = field.split(".", 1)[1]
-        return f"{what}: {party} expected to send {_who(c['new'])}"
+        return f"{what}: {party} expected to send {_who(new)}"
     if field.startswith("declined."):
-        return f"{what}: {c['new']} will not attend"
+        return f"{what}: {new} will not attend"
     if field == "rumour":
-        return f"{what}: rumour {c['old'] or 'new'} → {c['new']}"
-    if field == "conflict.date":
-        return f"{what}: conflicting dates reported ({c['old']} vs {c['new']})"
-    return f"{what}: {field} {c['old']} → {c['new']}"
+        return f"{what}: rumour {old or 'floated'} → {new}" if old else f"{what}: rumour {new}"
+    if field.startswith("conflict."):
+        subject = field.split(".", 1)[1].replace("delegation.", "head of the ") + (
+            " delegation" if ".delegation." in f".{field}" else ""
+        )
+        if new == "resolved":
+            return f"{what}: conflicting reports on {subject} resolved"
+        return (
+            f"{what}: conflicting reports on {subject} ({_value(field, old)} vs "
+            f"{_value(field, new)})"
+        )
+    label = field.replace("_", " ")
+    if old in (None, "", []):
+        return f"{what}: {label} set to {_value(field, new)}"
+    return f"{what}: {label} {_value(field, old)} → {_value(field, new)}"
 
 
 def situation(doc: dict[str, Any]) -> str:

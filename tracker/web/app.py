@@ -101,7 +101,7 @@ class Views:
     def when(param: str, value: str | None, *, end_of_day: bool = True) -> datetime | None:
         if value is None or not value.strip():
             return None
-        from tracker.cli import parse_when
+        from tracker.values import parse_when
 
         try:
             return parse_when(value, end_of_day=end_of_day)

@@ -36,7 +36,7 @@ from datetime import date
 from tracker.config import ActorConfig
 from tracker.extract.jsonl import LineError, extract_jsonl
 from tracker.extract.lexicon import Dictionaries, build_dictionaries, default_dictionaries
-from tracker.extract.rules import Context, analyse, entry_context
+from tracker.extract.rules import Context, analyse
 from tracker.extract.text import clean, sentences
 from tracker.values import Claim, ClaimType, EntryText, utc
 
@@ -104,16 +104,16 @@ def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
     published: date | None = utc(entry.published_at).date() if entry.published_at else None
     claims: list[Claim] = []
     title_sentences, summary_sentences = sentences(title), sentences(summary)
-    for field, own, other in (
-        ("title", title_sentences, summary_sentences[:2]),
-        ("summary", summary_sentences, title_sentences),
+    text = f"{title}\n{summary[:2000]}"
+    for field, own, other, passed in (
+        ("title", title_sentences, summary_sentences[:2], prefilter(title)),
+        ("summary", summary_sentences, title_sentences, prefilter(summary)),
     ):
-        context = None
+        if not passed:
+            continue  # no sentence of a field that fails the gate can pass it
+        ctx = Context(d, published, field, other + own[:1], text)
         for sentence in own:
-            if prefilter(sentence):
-                if context is None:  # only built for entries that reach the rules
-                    context = entry_context(other + own[:1], d, published)
-                ctx = Context(d, published, field, context, f"{title}\n{summary[:2000]}")
+            if len(own) == 1 or prefilter(sentence):
                 claims.extend(analyse(sentence, ctx))
     return merge(claims, d)
 

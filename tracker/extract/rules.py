@@ -208,8 +208,16 @@ class Context:
     field: str  # "title" | "summary"
     # Parties named elsewhere in the entry (title and lead sentence): a headline such as
     # "Talks pushed back to Friday" names its sides only in the summary, and vice versa.
-    entry_context: list[Mention] = dc_field(default_factory=list)
+    context_sentences: list[str] = dc_field(default_factory=list)
     entry_text: str = ""
+    _context: list[Mention] | None = None
+
+    @property
+    def entry_context(self) -> list[Mention]:
+        """Built on first use: most sentences never need to borrow a side."""
+        if self._context is None:
+            self._context = entry_context(self.context_sentences, self.d, self.published)
+        return self._context
 
 
 def entry_context(sentences: list[str], d: Dictionaries, published: date | None) -> list[Mention]:

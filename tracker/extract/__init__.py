@@ -50,7 +50,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.8.0"
+EXTRACTOR_VERSION = "1.9.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -215,6 +215,16 @@ def _superseded(claim: Claim, claims: list[Claim]) -> bool:
             and (claim.type in _DEFAULT_HELD) == (other.type in _DEFAULT_HELD)
         ):
             return True  # the same meeting read as talks and as a summit, in the same phase
+        if (
+            claim.type in (ClaimType.TALKS_SCHEDULED, ClaimType.SUMMIT_SCHEDULED)
+            and claim.date is None
+            and other.type in _DEFAULT_HELD
+            and other.confidence == 1
+            and (other.type in _SUMMIT_TYPES) == (claim.type in _SUMMIT_TYPES)
+            and parties
+            and set(other.parties) == parties
+        ):
+            return True  # "Johnson visits Ukraine … The PM will hold talks": one visit, under way
         weak = claim.type in _DEFAULT_HELD and claim.confidence < 1
         kind = claim.type in _SUMMIT_TYPES
         overlap = not parties or not other.parties or bool(parties & set(other.parties))

@@ -31,6 +31,7 @@ DELEGATION_NOUN = re.compile(
 # "sends aide Medinsky", "will send Defence Minister Umerov": the object leads.
 SEND_RE = re.compile(r"\b(?:sends?|sent|sending|to send|will send)\b", _I)
 _SENT_OBJECT = re.compile(r"\s+(?:[\w-]+\s+){0,2}?[A-Z]|\s+(?:his|her|its)\s+")
+_HOSTING = re.compile(r"\s+(?:\w+\s+)?(?:received|receives|hosted|hosts|welcomed|welcomes)\b", _I)
 _SPEAKER_NEAR = re.compile(
     r"\b(?:says?|said|told|according to|believe\w*|confirm\w*|call(?:s|ed)|open(?:s|ed|ing)|"
     r"chair\w*|host(?:s|ed|ing))\b",
@@ -95,8 +96,8 @@ def delegations(
             around = clause[max(0, m.start - 14) : m.end + 14]
             if m.party in seen or _SPEAKER_NEAR.search(around):
                 continue  # a speaker, not a participant
-            if m.level is DelegationLevel.LEADER and lower_level:
-                continue  # the leader a visitor meets is not announced as his side's head
+            if m.level is DelegationLevel.LEADER and (lower_level or _HOSTING.match(clause, m.end)):
+                continue  # the leader a visitor meets (or who receives one) is not announced
             seen.add(str(m.party))
             chosen.append(m)
     for m in chosen:

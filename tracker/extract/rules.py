@@ -176,7 +176,9 @@ _PAST = re.compile(
     _I,
 )
 _PRESENT_MEET = re.compile(
-    r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes)\b", _I
+    r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes|"
+    r"(?:is|are) (?:holding|meeting))\b",
+    _I,
 )
 _FIRM_FUTURE = re.compile(
     r"\b(?:will|shall|set to|to (?:meet|visit|hold|host|travel)|scheduled|planned|plans? to|"
@@ -594,7 +596,9 @@ def _is_summit(clause: str, mentions: list[Mention], parties: list[str], visited
         return True
     # A leader's visit to (or hosting of) a country whose counterpart is not named.
     hosted = re.search(r"\bwarm welcome|\bhosted\b|\bvisit\b", clause, _I) is not None
-    return len(led) == 1 and len(unled) >= 1 and (visited or hosted)
+    # "The UK PM will hold talks" in Ukraine: a leader with no named counterpart (guide)
+    talks = re.search(r"\b(?:hold|holds|held|holding)\s+talks\b", clause, _I) is not None
+    return len(led) == 1 and len(unled) >= 1 and (visited or hosted or talks)
 
 
 def _meeting(

@@ -617,6 +617,7 @@ class _Recorder:
         self, feed: FeedConfig, state: FeedState, outcome: FeedOutcome, result: FetchResult
     ) -> None:
         state.new_last_poll = 0
+        outcome.problem = state.problem  # the same document as last time: the same problem
         state.etag = result.etag or state.etag
         state.last_modified = result.last_modified or state.last_modified
         if state.failures or result.permanent_redirect:
@@ -681,10 +682,11 @@ def _unusable(feed: str, parsed: ParsedFeed) -> tuple[str, str] | None:
     """(error, kind) when a parsed document gives nothing to record and says why."""
     if not parsed.is_feed:
         return parsed.problem or f"{feed}: not a feed", "not_a_feed"
-    if parsed.bozo and not parsed.entries:
-        # A broken document with nothing recovered: a failure (retried with backoff), not an
-        # "ok" poll that would hide that the feed is unreadable.
-        return parsed.problem or f"{feed}: malformed feed, no entries recovered", "malformed"
+    if parsed.bozo and not (parsed.entries or parsed.title or parsed.link):
+        # A broken document of which nothing at all was recovered: a failure (retried with
+        # backoff), not an "ok" poll hiding that the feed is unreadable. A broken document
+        # that still gave its title but no entries may simply be empty: degraded, not failed.
+        return parsed.problem or f"{feed}: malformed feed, nothing recovered", "malformed"
     return None
 
 

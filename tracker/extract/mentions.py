@@ -261,7 +261,10 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
             r"\s+(?:visit|trip)\b", after
         ):
             return m.place.venue, m, True
-        if m.place.kind not in VENUE_KINDS or not VENUE_RE.search(before):
+        named = m.place.kind in ("city", "region") and re.match(
+            r"\s+(?:peace\s+)?(?:talks|round|meeting|summit|negotiations)\b", after
+        )  # "Istanbul talks", "the Alaska summit"
+        if m.place.kind not in VENUE_KINDS or not (named or VENUE_RE.search(before)):
             continue
         if _WAR_BEFORE.search(before) or re.search(r"\bsummit of\s+$", before):
             continue

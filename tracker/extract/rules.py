@@ -126,6 +126,7 @@ PROPOSE_RE = re.compile(
     r"push\w* for|ask(?:s|ed)? for|request\w*|press(?:es|ed)? for|wants?)\b(?:\W+[\w'’-]+){0,7}?"
     r"\W+(?:talks|negotiations?|meeting|summit|to meet|to host|round|"
     r"to negotiate|to hold|mediation|dialogue)\b|\binterested in (?:hosting|holding|mediating)\b|"
+    r"\bready for (?:a |the )?(?:[\w-]+ )?(?:[\w-]+ )?(?:round|talks|meeting|negotiations)\b|"
     r"\b(?:ready|willing|prepared|eager|open) to "
     r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
     r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
@@ -384,8 +385,13 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
             ]
         if trip or _CLAUSE_TALKS.search(clause):
             known = own | {m.party for m in borrowed}
+            # a proposal or plan for talks may name its other side only in the summary
+            # ("Moscow proposes second round … to the Ukrainian side"); otherwise only people
+            planned = PROPOSE_RE.search(clause) or POSTPONE_RE.search(clause)
             borrowed += [
-                m for m in ctx.entry_context if m.party not in known and m.kind == "person"
+                m
+                for m in ctx.entry_context
+                if m.party not in known and (m.kind == "person" or planned)
             ]
         else:
             borrowed = []

@@ -23,9 +23,10 @@ from tracker.extract import extract
 from tracker.values import Claim, ClaimType, DelegationLevel, EntryText
 
 DEMO = Path(tracker.__file__).parent / "demo"
-# Measured when the rules last changed: see the closing note of the extraction work. Raise it
+# Measured when the rules last changed (extractor 1.10: micro-F1 0.748 over 207 expected claim
+# types, 160 found, 61 extra). Raise it
 # when the extractor improves; never lower it to make a change pass.
-MICRO_F1_FLOOR = 0.71
+MICRO_F1_FLOOR = 0.74
 
 
 @cache

@@ -1,7 +1,7 @@
 """Quality floor: the extractor on the hand-labelled real entries (tests/data/extraction/).
 
-The floors sit just below the figures measured when the rules last changed (extractor 1.6:
-dev micro-F1 0.827, held-out 0.727, level accuracy 1.0 on both), so a regression fails here.
+The floors sit just below the figures measured when the rules last changed (extractor 1.10:
+dev micro-F1 0.841, held-out 0.727, level accuracy 1.0 on both), so a regression fails here.
 Raise them when the extractor improves; never lower them to make a change pass.
 """
 
@@ -32,7 +32,7 @@ def test_every_pool_entry_has_a_label_and_the_set_is_large_enough(report):
 
 
 def test_dev_micro_f1_stays_above_its_floor(report):
-    assert report["dev"]["micro"]["f1"] >= 0.81
+    assert report["dev"]["micro"]["f1"] >= 0.83
 
 
 def test_heldout_micro_f1_stays_above_its_floor(report):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tracker.engagement import takes_part
 from tracker.values import DelegationLevel, iso
 
 STATUS_RANK = {
@@ -133,7 +134,9 @@ def apply(state: dict[str, Any], event: Any) -> tuple[list[dict[str, Any]], Cita
     claim = event.claim
     ev = event.evidence
     published = iso(event.published_at)
-    new_parties = sorted({*state["parties"], *claim.parties})
+    new_parties = (
+        sorted({*state["parties"], *claim.parties}) if takes_part(claim) else state["parties"]
+    )
     if new_parties != state["parties"]:
         changes.append({"field": "parties", "old": state["parties"], "new": new_parties})
         state["parties"] = new_parties

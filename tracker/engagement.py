@@ -50,6 +50,23 @@ STATUS_RANK = {
 }
 
 
+#: Claims that say who is at the table (a proposal or a rumour does not make a party present).
+_PARTICIPATION = frozenset(
+    {
+        ClaimType.TALKS_SCHEDULED,
+        ClaimType.TALKS_RESCHEDULED,
+        ClaimType.TALKS_HELD,
+        ClaimType.SUMMIT_SCHEDULED,
+        ClaimType.SUMMIT_HELD,
+    }
+)
+
+
+def takes_part(claim: Claim) -> bool:
+    """Whether this claim's parties are participants (so they join the engagement's parties)."""
+    return claim.type in _PARTICIPATION and not claim.negated and not claim.hedged
+
+
 class ClaimEvent(TrackerEvent):
     """Base of the events that record what one entry said about this engagement."""
 
@@ -418,9 +435,8 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
     self.facts.setdefault(e.fact_key, {})[e.evidence.entry_id] = e.story
     self.last_published = max(self.last_published, e.published_at)
     claim: Claim = e.claim
-    for p in claim.parties:
-        if p not in self.parties:
-            self.parties = sorted({*self.parties, p})
+    if takes_part(claim):
+        self.parties = sorted({*self.parties, *claim.parties})
     if isinstance(e, Engagement.DelegationChanged):
         self.delegations.setdefault(e.party, []).append(
             {

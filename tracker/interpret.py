@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -33,7 +33,30 @@ _ORDER = {t: i for i, t in enumerate(LIFECYCLE)} | {
 }
 
 DEFAULT_TRACK = TrackConfig(slug="all", title="All developments")
+#: A meeting dated this long before the report is background, not news.
+BACKGROUND = timedelta(days=45)
 _PARTY_NEWS = (ClaimType.DELEGATION_ANNOUNCED, ClaimType.ATTENDANCE_DECLINED)
+
+
+def _contradicts_title(claim: Claim, claims: Sequence[Claim]) -> bool:
+    """A summary claim the headline contradicts (same kind of event, other place or day).
+
+    Headlines carry the news; summaries often add background ("the sides last met in
+    Istanbul in 2022"). When both speak of the same parties' meeting, the headline wins.
+    """
+    if claim.evidence_field != "summary" or claim.type not in LIFECYCLE:
+        return False
+    kind = LIFECYCLE[claim.type][0]
+    for other in claims:
+        if other.evidence_field != "title" or other.type not in LIFECYCLE:
+            continue
+        if LIFECYCLE[other.type][0] != kind or len(set(claim.parties) & set(other.parties)) < 1:
+            continue
+        venue_differs = bool(claim.venue and other.venue and claim.venue != other.venue)
+        date_differs = bool(claim.date and other.date and claim.date != other.date)
+        if venue_differs or date_differs:
+            return True
+    return False
 
 
 def _meeting_under_way(track: Track, parties: set[str], published: datetime) -> bool:
@@ -158,7 +181,8 @@ class Interpreter:
     ) -> list[str]:
         """Apply claims to every routed track; returns the targets touched (for retraction)."""
         targets: list[str] = []
-        ordered = sorted(enumerate(claims), key=lambda ic: (_ORDER.get(ic[1].type, 99), ic[0]))
+        kept = [(i, c) for i, c in enumerate(claims) if not _contradicts_title(c, claims)]
+        ordered = sorted(kept, key=lambda ic: (_ORDER.get(ic[1].type, 99), ic[0]))
         for slug in tracks:
             track = self._track(uow, slug)
             for i, claim in ordered:
@@ -293,6 +317,9 @@ class Interpreter:
                 claim,
                 type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
             )
+        if claim.date is not None and claim.date < evidence.published_at.date() - BACKGROUND:
+            # "The sides last met in Istanbul in 2022": background, not news.
+            return None
         if claim.negated:
             # A denial links to the rumour it denies; with no such rumour there is nothing to do.
             eng = self._find(uow, track, kind, claim, evidence, status=None)
@@ -302,7 +329,21 @@ class Interpreter:
             return str(eng.id)
         eng = self._find(uow, track, kind, claim, evidence, status=status)
         if eng is None:
+            if claim.evidence_field == "summary" and claim.confidence < 1.0:
+                # An untensed aside in a summary may confirm a known meeting, not invent one.
+                return None
             eng = self._open(uow, track, kind, claim, index, entry_id, evidence)
+        elif (
+            status == "held"
+            and eng.effective_on is not None
+            and eng.effective_on > evidence.published_at.date()
+        ):
+            # Reported as held before the day it is set for: the report is about the plan.
+            claim = replace(
+                claim,
+                type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
+                date=None,
+            )
         eng.report_status(claim, evidence, story, self.version)
         self._index(track, eng)
         if kind == SUMMIT and status == "rumored" and (claim.venue or claim.date):

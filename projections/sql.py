@@ -68,6 +68,9 @@ DROP = [
     "DROP TABLE IF EXISTS tr_feeds",
 ]
 
+#: Key of the withdrawn entries in a stored head's state (see ``Head.retracted``).
+RETRACTED = "retracted_entries"
+
 #: Tracking keys of the projections this read model serves (one row each).
 PROJECTIONS = ("tracker.briefing",)
 
@@ -126,6 +129,17 @@ class SqlReadModel(ReadModel):
                 c, "DELETE FROM tr_versions WHERE engagement_id = ? AND clock = 'published'", ids
             )
             self._many(c, "DELETE FROM tr_changes WHERE engagement_id = ?", ids)
+        cuts = [(e, at) for e, at in sorted(b.cuts.items()) if e not in b.replaced]
+        if cuts:
+            self._many(
+                c,
+                "DELETE FROM tr_versions WHERE engagement_id = ? AND clock = 'published' "
+                "AND valid_from >= ?",
+                cuts,
+            )
+            self._many(
+                c, "DELETE FROM tr_changes WHERE engagement_id = ? AND published_at >= ?", cuts
+            )
         self._many(
             c,
             "INSERT INTO tr_entries VALUES (?,?,?,?,?) ON CONFLICT (entry_id) DO UPDATE SET "
@@ -203,7 +217,7 @@ class SqlReadModel(ReadModel):
                 (
                     h.engagement_id,
                     h.track,
-                    _dumps(h.state),
+                    _dumps({**h.state, RETRACTED: h.retracted} if h.retracted else h.state),
                     h.open_published,
                     h.open_recorded,
                     h.last_key,
@@ -222,19 +236,32 @@ class SqlReadModel(ReadModel):
             for r in self._select(
                 f"SELECT * FROM tr_heads WHERE engagement_id IN ({marks})", chunk
             ):
+                state = json.loads(r["state"])
+                # Withdrawn entries are kept with the head's state, never in a version row.
+                retracted = state.pop(RETRACTED, [])
+                shown = _dumps(state) if retracted else r["state"]
                 out[r["engagement_id"]] = Head(
                     engagement_id=r["engagement_id"],
                     track=r["track"],
-                    state=json.loads(r["state"]),
+                    state=state,
                     open_published=r["open_published"],
                     open_recorded=r["open_recorded"],
                     last_key=r["last_key"],
                     version=r["version"],
                     changes=r["changes"],
-                    open_published_json=r["state"],
-                    open_recorded_json=r["state"],
+                    open_published_json=shown,
+                    open_recorded_json=shown,
+                    retracted=retracted,
                 )
         return out
+
+    def published_states(self, engagement_id: str) -> list[tuple[str, str]]:
+        rows = self._select(
+            "SELECT valid_from, state FROM tr_versions WHERE engagement_id = ? "
+            "AND clock = 'published'",
+            (engagement_id,),
+        )
+        return [(r["valid_from"], r["state"]) for r in rows]
 
     def load_feed_rows(self, names: list[str]) -> dict[str, dict[str, Any]]:
         if not names:

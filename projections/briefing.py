@@ -237,7 +237,7 @@ def _apply_status(
         if rumour_status:
             _apply_rumour(state, rumour_status, claim, published, changes)
     _apply_venue(state, status, claim.venue, changes)
-    _apply_date(state, status, claim, changes)
+    _apply_date(state, status, claim, published, changes)
 
 
 def _apply_venue(
@@ -258,19 +258,32 @@ def _apply_venue(
 
 
 def _apply_date(
-    state: dict[str, Any], status: str, claim: Any, changes: list[dict[str, Any]]
+    state: dict[str, Any],
+    status: str,
+    claim: Any,
+    published: str | None,
+    changes: list[dict[str, Any]],
 ) -> None:
     if claim.date is None:
+        if status == "held" and state["date"] is None and published:
+            # Reported as held without a day: it took place on (or just before) that report.
+            state["date"] = published[:10]
+            state["date_precision"] = "day"
+            state["date_inferred"] = True
+            changes.append({"field": "date", "old": None, "new": published[:10]})
         return
     new_date = claim.date.isoformat()
     precision = claim.date_precision.value
     old = state["date"]
-    sharper = state["date_precision"] != "day" and precision == "day"
+    sharper = (state["date_precision"] != "day" or state.get("date_inferred")) and (
+        precision == "day"
+    )
     if old is None or status in ("rescheduled", "held") or sharper:
         if old != new_date:
             changes.append({"field": "date", "old": old, "new": new_date})
             state["date"] = new_date
             state["date_precision"] = precision
+            state.pop("date_inferred", None)
         if status in ("rescheduled", "held") and "date" in state["conflicts"]:
             del state["conflicts"]["date"]
             changes.append({"field": "conflict.date", "old": "open", "new": "resolved"})

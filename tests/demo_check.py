@@ -92,7 +92,7 @@ def check_engagement(got: dict[str, Any] | None, want: dict[str, Any]) -> list[s
     expected_heads = {x["party"]: x for x in got.get("expected", []) if not x["sent"]}
     for d in want.get("delegations", []):
         if d.get("expected"):
-            x = expected_heads.get(d["party"])
+            x = expected_heads.get(d["party"]) or heads.get(d["party"])
             if x is None or x["level"] != d["level"]:
                 out.append(f"expected {d['party']} {d['head']} ({d['level']}) not shown")
             continue

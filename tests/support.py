@@ -64,6 +64,9 @@ class ScriptedExtractor:
     def leader_of(self, party: str, on: date) -> str | None:
         return LEADERS.get(party)
 
+    def leader_title(self, party: str, on: date) -> str | None:
+        return "president" if party in LEADERS else None
+
 
 def claim(kind: str, **kw: Any) -> Claim:
     """``claim("talks_held", parties=("RU", "UA"), venue="Istanbul", date="2025-05-16")``."""

@@ -38,10 +38,19 @@ def default_extractor(config: Config) -> Extractor:
     return SimpleExtractor(
         fn=functools.partial(extract.extract, dictionaries=dictionaries),
         version=extract.EXTRACTOR_VERSION,
-        mentions_fn=getattr(dictionaries, "mentions", None),
-        venue_country_fn=getattr(dictionaries, "venue_country", None),
-        leader_of_fn=getattr(dictionaries, "leader_of", None),
+        mentions_fn=dictionaries.mentions,
+        venue_country_fn=dictionaries.venue_country,
+        leader_of_fn=dictionaries.leader_of,
+        leader_title_fn=functools.partial(_leader_title, dictionaries),
     )
+
+
+def _leader_title(dictionaries: Any, party: str, on: Any) -> str | None:
+    """The title of the office the party's leader held on a day (e.g. "president")."""
+    name = dictionaries.leader_of(party, on)
+    actor = dictionaries.actor(name) if name else None
+    office = actor.office_on(on) if actor is not None else None
+    return office.title if office is not None else None
 
 
 def open_read_model(store: StoreConfig, env: dict[str, str]) -> Any:

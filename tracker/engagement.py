@@ -62,6 +62,14 @@ _PARTICIPATION = frozenset(
 )
 
 
+def held_on(status: str, claim: Claim, published_at: datetime) -> date | None:
+    """The day a meeting took place: the claim's own date, else (for a report that it was
+    held) the day it was reported; None for claims that are not about a held meeting."""
+    if claim.date is not None:
+        return claim.date
+    return published_at.date() if status == "held" else None
+
+
 def takes_part(claim: Claim) -> bool:
     """Whether this claim's parties are participants (so they join the engagement's parties)."""
     return claim.type in _PARTICIPATION and not claim.negated and not claim.hedged
@@ -464,10 +472,13 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
         self.reported_status = True
         if claim.venue:
             self.venue = claim.venue
-        if claim.date is not None and (
-            status == "rescheduled" or self.effective_on is None or status == "held"
+        day = held_on(status, claim, e.published_at)
+        if day is not None and (
+            status == "rescheduled"
+            or self.effective_on is None
+            or (status == "held" and claim.date is not None)
         ):
-            self.effective_on = claim.date
+            self.effective_on = day
     elif isinstance(e, Engagement.EvidenceAdded):
         if claim.venue and not self.venue:
             self.venue = claim.venue

@@ -59,15 +59,26 @@ def _contradicts_title(claim: Claim, claims: Sequence[Claim]) -> bool:
     return False
 
 
-def _meeting_under_way(track: Track, parties: set[str], published: datetime) -> bool:
-    """True when the track has talks involving ``parties`` not yet over (or just over)."""
+def _follows_up(track: Track, claim: Claim, overlap: set[str], published: datetime) -> bool:
+    """True when the claim is news of a meeting the track already follows.
+
+    Delegation and attendance news about a party with talks under way (or just held) in the
+    track; or a report naming exactly the parties of a recent meeting of the same kind (the
+    Alaska summit, once in the track, keeps collecting reports that do not mention Ukraine).
+    """
+    parties = {p for p in (*claim.parties, claim.party) if p}
+    kind = LIFECYCLE[claim.type][0] if claim.type in LIFECYCLE else TALKS
     for e in track.index.values():
-        if e["kind"] != TALKS or not parties & set(e["parties"]):
+        if e["kind"] != kind:
             continue
         last = datetime.fromisoformat(e["published_at"])
-        if e["status"] not in ("held", "cancelled") and (published - last).days <= 45:
+        recent = e["status"] not in ("held", "cancelled") and (published - last).days <= 45
+        just_held = e["status"] == "held" and abs((published - last).days) <= 2
+        if not (recent or just_held):
+            continue
+        if claim.type in _PARTY_NEWS and overlap & set(e["parties"]):
             return True
-        if e["status"] == "held" and abs((published - last).days) <= 2:
+        if len(parties) >= 2 and parties <= set(e["parties"]):
             return True
     return False
 
@@ -161,9 +172,9 @@ class Interpreter:
                 if mentioned & (track_parties - overlap):
                     out.append(t.slug)
                     break
-                if c.type in _PARTY_NEWS and uow is not None and text.published_at is not None:
+                if uow is not None and text.published_at is not None:
                     track = uow.get(Track.create_id(t.slug))
-                    if track is not None and _meeting_under_way(track, overlap, text.published_at):
+                    if track is not None and _follows_up(track, c, overlap, text.published_at):
                         out.append(t.slug)
                         break
         return out
@@ -345,10 +356,37 @@ class Interpreter:
                 date=None,
             )
         eng.report_status(claim, evidence, story, self.version)
+        if kind == SUMMIT and status in ("scheduled", "held"):
+            self._leaders_attend(eng, claim, evidence, story)
         self._index(track, eng)
         if kind == SUMMIT and status == "rumored" and (claim.venue or claim.date):
             self._expect_leaders(uow, track, claim, evidence, story)
         return str(eng.id)
+
+    def _leaders_attend(
+        self, eng: Engagement, claim: Claim, evidence: Evidence, story: str
+    ) -> None:
+        """A summit is a meeting of leaders: each party's leader heads its side."""
+        on = eng.effective_on or evidence.published_at.date()
+        for party in eng.parties:
+            if eng.delegation(party) is not None:
+                continue
+            name = self.extractor.leader_of(party, on)
+            if name is None:
+                continue
+            title = getattr(self.extractor, "leader_title", lambda p, d: None)(party, on)
+            implied = Claim(
+                type=ClaimType.DELEGATION_ANNOUNCED,
+                party=party,
+                parties=tuple(eng.parties),
+                head=name,
+                head_title=title or "head of state or government",
+                level=DelegationLevel.LEADER,
+                evidence=claim.evidence,
+                evidence_field=claim.evidence_field,
+                confidence=claim.confidence,
+            )
+            eng.announce_delegation(implied, evidence, story, self.version)
 
     def _expect_leaders(
         self, uow: UnitOfWork, track: Track, claim: Claim, evidence: Evidence, story: str
@@ -416,6 +454,7 @@ class SimpleExtractor:
     mentions_fn: Callable[[str], set[str]] | None = None
     venue_country_fn: Callable[[str], str | None] | None = None
     leader_of_fn: Callable[[str, date], str | None] | None = None
+    leader_title_fn: Callable[[str, date], str | None] | None = None
 
     def __call__(self, text: EntryText) -> list[Claim]:
         return self.fn(text)
@@ -428,3 +467,6 @@ class SimpleExtractor:
 
     def leader_of(self, party: str, on: date) -> str | None:
         return self.leader_of_fn(party, on) if self.leader_of_fn else None
+
+    def leader_title(self, party: str, on: date) -> str | None:
+        return self.leader_title_fn(party, on) if self.leader_title_fn else None

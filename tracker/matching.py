@@ -19,6 +19,7 @@ DATE_WINDOW = 3
 #: An open (not yet held) engagement with no news for this long stops absorbing new claims.
 STALE_AFTER_DAYS = 45
 CLOSED = ("held", "cancelled")
+PLANNED = ("scheduled", "rescheduled")
 
 VenueCountry = Callable[[str], str | None]
 
@@ -112,6 +113,10 @@ def find_engagement(
             score += 5
         if e["status"] not in CLOSED:
             score += 3
+        if e_date is not None:
+            score += 2  # a meeting with a known day is a firmer anchor than a vague one
+        if status in ("held", "rescheduled", "cancelled") and e["status"] in PLANNED:
+            score += 4  # news of a planned meeting moving on, rather than of a mere rumour
         if best is None or score > best[0]:
             best = (score, eid)
     return best[1] if best else None
@@ -132,9 +137,9 @@ def _fits_closed(
     """
     if when is not None and e_date is not None:
         return abs((when - e_date).days) <= 1
-    anchor = e_date or e_pub
-    if pub <= anchor:
+    if e_date is not None and pub <= e_date:
         return True
+    anchor = e_date or e_pub
     if status not in (None, "held", "cancelled", e_status):
         return False
     return 0 <= (pub - anchor).days <= DATE_WINDOW

@@ -130,7 +130,7 @@ tracks:
   - slug: {story.track}
     title: Russia–Ukraine peace talks
     parties: [RU, UA]
-    keywords: [Istanbul, peace talks, ceasefire, prisoner exchange, Alaska summit]
+    keywords: [Istanbul, peace talks, ceasefire, prisoner exchange, Alaska, Anchorage, Witkoff]
 alerts:
   - name: delegation-level
     on: delegation_level_changed

@@ -16,7 +16,7 @@ from projections.briefing import delegation_field
 from projections.views import OPEN, PUBLISHED, RECORDED, ReadModel, ts
 from tracker.values import DelegationLevel, iso
 
-DEFAULT_STALE_AFTER = timedelta(days=21)
+DEFAULT_STALE_AFTER = timedelta(days=30)
 EVIDENCE_SHOWN = 5
 
 

@@ -42,7 +42,13 @@ def default_extractor(config: Config) -> Extractor:
         venue_country_fn=dictionaries.venue_country,
         leader_of_fn=dictionaries.leader_of,
         leader_title_fn=functools.partial(_leader_title, dictionaries),
+        place_kind_fn=functools.partial(_place_kind, dictionaries),
     )
+
+
+def _place_kind(dictionaries: Any, venue: str) -> str | None:
+    place = dictionaries.place(venue)
+    return place.kind if place is not None else None
 
 
 def _leader_title(dictionaries: Any, party: str, on: Any) -> str | None:

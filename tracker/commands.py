@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from tracker.application import TrackerApp, UnitOfWork, run_with_retry

@@ -183,7 +183,7 @@ class Settings(_Model):
     concurrency: int = Field(default=16, ge=1, le=512)
     per_host: int = Field(default=2, ge=1, le=64)
     backoff_max: Duration = timedelta(hours=24)
-    stale_rumour_after: Duration = timedelta(days=21)
+    stale_rumour_after: Duration = timedelta(days=30)
 
 
 class Config(_Model):

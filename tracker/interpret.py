@@ -355,6 +355,7 @@ class Interpreter:
                 type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
                 date=None,
             )
+        claim = self._keep_sharper_venue(eng, claim)
         eng.report_status(claim, evidence, story, self.version)
         if kind == SUMMIT and status in ("scheduled", "held"):
             self._leaders_attend(eng, claim, evidence, story)
@@ -362,6 +363,17 @@ class Interpreter:
         if kind == SUMMIT and status == "rumored" and (claim.venue or claim.date):
             self._expect_leaders(uow, track, claim, evidence, story)
         return str(eng.id)
+
+    def _keep_sharper_venue(self, eng: Engagement, claim: Claim) -> Claim:
+        """Drop a claim's venue when it is just the country of the place already known
+        ("held in the United States" about a summit known to be in Anchorage)."""
+        if not (claim.venue and eng.venue) or claim.venue == eng.venue:
+            return claim
+        kind_of = getattr(self.extractor, "place_kind", lambda v: None)
+        country = self.extractor.venue_country
+        if kind_of(claim.venue) == "country" and country(claim.venue) == country(eng.venue):
+            return replace(claim, venue=None)
+        return claim
 
     def _leaders_attend(
         self, eng: Engagement, claim: Claim, evidence: Evidence, story: str
@@ -455,6 +467,7 @@ class SimpleExtractor:
     venue_country_fn: Callable[[str], str | None] | None = None
     leader_of_fn: Callable[[str, date], str | None] | None = None
     leader_title_fn: Callable[[str, date], str | None] | None = None
+    place_kind_fn: Callable[[str], str | None] | None = None
 
     def __call__(self, text: EntryText) -> list[Claim]:
         return self.fn(text)
@@ -470,3 +483,7 @@ class SimpleExtractor:
 
     def leader_title(self, party: str, on: date) -> str | None:
         return self.leader_title_fn(party, on) if self.leader_title_fn else None
+
+    def place_kind(self, venue: str) -> str | None:
+        """``country``, ``region``, ``city`` … of a venue name, if known."""
+        return self.place_kind_fn(venue) if self.place_kind_fn else None

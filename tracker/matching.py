@@ -117,6 +117,8 @@ def find_engagement(
             score += 2  # a meeting with a known day is a firmer anchor than a vague one
         if status in ("held", "rescheduled", "cancelled") and e["status"] in PLANNED:
             score += 4  # news of a planned meeting moving on, rather than of a mere rumour
+        if status == "held" and e["status"] == "rumored":
+            score -= 5  # a floated meeting is the weakest match for one that took place
         if best is None or score > best[0]:
             best = (score, eid)
     return best[1] if best else None

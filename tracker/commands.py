@@ -66,103 +66,130 @@ def _register_feed(uow: UnitOfWork, feed: FeedConfig) -> Feed:
     return agg
 
 
-def _record_feed(uow: UnitOfWork, interpreter: Interpreter, batch: FeedBatch) -> RecordResult:
+def _record_entry(
+    uow: UnitOfWork,
+    interpreter: Interpreter,
+    batch: FeedBatch,
+    pe: ParsedEntry,
+    result: RecordResult,
+) -> None:
     name = batch.feed.name
-    result = RecordResult(feed=name)
-    feed_agg = _register_feed(uow, batch.feed)
-    if batch.moved_to:
-        feed_agg.move(batch.moved_to)
     polled_at = utc(batch.polled_at)
-    seen: set[UUID] = set()
-    # Oldest first, so the recorded order follows the published order within a poll.
-    ordered = sorted(batch.entries, key=lambda e: utc(e.published_at or polled_at))
-    for pe in ordered:
-        entry_id = Entry.create_id(name, pe.identity)
-        if entry_id in seen:
-            continue
-        seen.add(entry_id)
-        existing: Entry | None = uow.get(entry_id)
-        if existing is not None and pe.content_hash == existing.content_hash:
-            result.unchanged += 1
-            continue
-        if existing is not None and not existing.can_revise(pe.content_hash):
-            result.capped += 1
-            continue
-        inferred = pe.published_at is None
-        published = (
-            utc(pe.published_at)
-            if pe.published_at
-            else (existing.published_at if existing is not None else polled_at)
-        )
-        text = EntryText(
-            title=pe.title,
-            summary=pe.summary,
-            published_at=published,
-            link=pe.link,
-            source=name,
-            id=str(entry_id),
-        )
-        claims, tracks = interpreter.read(text, batch.feed, uow)
-        story = story_key(name, pe.title)
-        evidence = evidence_for(
-            entry_id,
-            title=pe.title,
-            link=pe.link,
-            feed=name,
-            published_at=published,
-            extractor_version=interpreter.version,
-        )
-        if existing is not None and claims == existing.claims and tracks == existing.tracks:
-            targets = list(existing.targets)
-        else:
-            if existing is not None:
-                interpreter.retract(
-                    uow, entry_id=entry_id, targets=existing.targets, published_at=published
-                )
-            targets = interpreter.apply(
-                uow,
-                entry_id=entry_id,
-                evidence=evidence,
-                story=story,
-                claims=claims,
-                tracks=tracks,
+    entry_id = Entry.create_id(name, pe.identity)
+    existing: Entry | None = uow.get(entry_id)
+    if existing is not None and pe.content_hash == existing.content_hash:
+        result.unchanged += 1
+        return
+    if existing is not None and not existing.can_revise(pe.content_hash):
+        result.capped += 1
+        return
+    inferred = pe.published_at is None
+    published = (
+        utc(pe.published_at)
+        if pe.published_at
+        else (existing.published_at if existing is not None else polled_at)
+    )
+    text = EntryText(
+        title=pe.title,
+        summary=pe.summary,
+        published_at=published,
+        link=pe.link,
+        source=name,
+        id=str(entry_id),
+    )
+    claims, tracks = interpreter.read(text, batch.feed, uow)
+    story = story_key(name, pe.title)
+    evidence = evidence_for(
+        entry_id,
+        title=pe.title,
+        link=pe.link,
+        feed=name,
+        published_at=published,
+        extractor_version=interpreter.version,
+    )
+    if existing is not None and claims == existing.claims and tracks == existing.tracks:
+        targets = list(existing.targets)
+    else:
+        if existing is not None:
+            interpreter.retract(
+                uow, entry_id=entry_id, targets=existing.targets, published_at=published
             )
-        result.claims += len(claims)
-        fields: dict[str, Any] = dict(
-            title=pe.title,
-            summary=pe.summary,
-            link=pe.link,
-            published_at=published,
-            content_hash=pe.content_hash,
+        targets = interpreter.apply(
+            uow,
+            entry_id=entry_id,
+            evidence=evidence,
             story=story,
-            extractor_version=interpreter.version,
             claims=claims,
             tracks=tracks,
-            targets=targets,
         )
-        if existing is None:
-            uow.add(
-                Entry(
-                    feed=name,
-                    identity=pe.identity,
-                    guid=pe.guid,
-                    author=pe.author,
-                    published_inferred=inferred,
-                    **fields,
-                )
-            )
-            result.new += 1
-        else:
-            existing.revise(**fields)
-            result.revised += 1
-        result.entry_ids.append(entry_id)
-    feed_agg.record_poll(
-        polled_at=polled_at,
-        new=result.new,
-        revised=result.revised,
-        http_status=batch.http_status,
+    result.claims += len(claims)
+    fields: dict[str, Any] = dict(
+        title=pe.title,
+        summary=pe.summary,
+        link=pe.link,
+        published_at=published,
+        content_hash=pe.content_hash,
+        story=story,
+        extractor_version=interpreter.version,
+        claims=claims,
+        tracks=tracks,
+        targets=targets,
     )
-    return result
+    if existing is None:
+        uow.add(
+            Entry(
+                feed=name,
+                identity=pe.identity,
+                guid=pe.guid,
+                author=pe.author,
+                published_inferred=inferred,
+                **fields,
+            )
+        )
+        result.new += 1
+    else:
+        existing.revise(**fields)
+        result.revised += 1
+    result.entry_ids.append(entry_id)
+
+
+def _record(
+    uow: UnitOfWork, interpreter: Interpreter, batches: Sequence[FeedBatch]
+) -> list[RecordResult]:
+    """Record every feed's entries in ONE published order across the feeds of the batch.
+
+    The engagement aggregates decide in the order they are told things; telling them in
+    published order (not feed by feed) keeps, say, an earlier outlet's report of a head from
+    being taken as a correction of a later one.
+    """
+    results = [RecordResult(feed=b.feed.name) for b in batches]
+    feeds = []
+    for b in batches:
+        agg = _register_feed(uow, b.feed)
+        if b.moved_to:
+            agg.move(b.moved_to)
+        feeds.append(agg)
+    queue: list[tuple[datetime, int, int, ParsedEntry]] = []
+    seen: set[UUID] = set()
+    for bi, b in enumerate(batches):
+        polled_at = utc(b.polled_at)
+        for ei, pe in enumerate(b.entries):
+            entry_id = Entry.create_id(b.feed.name, pe.identity)
+            if entry_id in seen:
+                continue  # the same entry twice in one document
+            seen.add(entry_id)
+            queue.append((utc(pe.published_at or polled_at), bi, ei, pe))
+    queue.sort(key=lambda q: (q[0], q[1], q[2]))
+    for _, bi, _, pe in queue:
+        _record_entry(uow, interpreter, batches[bi], pe, results[bi])
+    for b, agg, res in zip(batches, feeds, results, strict=True):
+        agg.record_poll(
+            polled_at=utc(b.polled_at),
+            new=res.new,
+            revised=res.revised,
+            http_status=b.http_status,
+        )
+    return results
 
 
 def record_batches(
@@ -171,7 +198,7 @@ def record_batches(
     """Record several feeds' polls in one transaction (the ingest path's batched write)."""
 
     def work(uow: UnitOfWork) -> list[RecordResult]:
-        return [_record_feed(uow, interpreter, b) for b in batches]
+        return _record(uow, interpreter, batches)
 
     results, position = run_with_retry(app, work)
     return BatchResult(results=results, position=position)

@@ -283,22 +283,44 @@ def history(
     as_recorded: Annotated[
         bool, typer.Option("--as-recorded", help="Filter by when we recorded, not published")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, json, html or atom (a feed of changes)")
+    ] = "md",
 ) -> None:
-    """Every change to the briefing: field, old -> new, when published and recorded, why."""
+    """Every change to the briefing: field, old -> new, when published and recorded, why.
+
+    ``--format atom`` writes an Atom feed of the changes (and alerts) to follow in a feed
+    reader; ``tracker serve`` serves the same feed at /feed.atom.
+    """
     from projections.replay import history as build
 
-    _check_format(fmt, ("md", "json"))
+    _check_format(fmt, ("md", "json", "html", "atom"))
     tracker = open_tracker(read_only=True)
     with tracker:
+        slug = _track(tracker, track)
         doc = build(
             tracker.view,
-            _track(tracker, track),
+            slug,
             since=parse_when(since, end_of_day=False) if since else None,
             until=parse_when(until) if until else None,
             as_recorded=as_recorded,
         )
-        _emit(doc, fmt, "history")
+        if fmt != "atom":
+            _emit(doc, fmt, "history")
+            return
+        from projections.alerts import list_alerts
+        from projections.render.atom import render_atom
+
+        alerts = [a for a in list_alerts(tracker) if a.get("track") in (None, slug)]
+        sys.stdout.write(
+            render_atom(
+                doc,
+                feed_url=f"urn:tracker:{slug}:changes",
+                updated=tracker.clock(),
+                alerts=alerts,
+                title=doc.get("title"),
+            )
+        )
 
 
 @app.command()

@@ -34,9 +34,10 @@ from dataclasses import replace
 from datetime import date
 
 from tracker.config import ActorConfig
+from tracker.extract.context import Context
 from tracker.extract.jsonl import LineError, extract_jsonl
 from tracker.extract.lexicon import Dictionaries, build_dictionaries, default_dictionaries
-from tracker.extract.rules import Context, analyse
+from tracker.extract.rules import analyse
 from tracker.extract.text import clean, sentences
 from tracker.values import Claim, ClaimType, EntryText, utc
 

@@ -1,0 +1,245 @@
+"""Meetings: talks or summit, lifecycle and modality, and the delegations taking part."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+from tracker.extract import dates
+from tracker.extract.context import Context, claim_date, make_claim, proposer_of, speaker_of
+from tracker.extract.delegations import delegations, is_explicit
+from tracker.extract.mentions import Mention
+from tracker.extract.patterns import (
+    BARE_TALKS,
+    CANCEL_RE,
+    DECLINE_RE,
+    DELEGATION_ONLY,
+    DENY_RE,
+    DIPLOMATIC_NOUN,
+    FIRM_FUTURE,
+    FUTURE_RE,
+    HEDGE_RE,
+    MEET_RE,
+    MEET_VERB,
+    NON_DIPLOMATIC,
+    PAST_RE,
+    POSTPONE_RE,
+    PRESENT_MEET,
+    PROPOSE_RE,
+    SPEECH_RE,
+    TEAM_TRAVEL,
+)
+from tracker.values import Claim, ClaimType, DelegationLevel
+
+_I = re.IGNORECASE
+
+_LEADERS_MEETING = re.compile(
+    r"\bmeeting (?:of|between) the (?:two )?(?:presidents|leaders|heads of state)\b|"
+    r"\bleaders['’]? (?:meeting|summit)\b|"
+    r"\b(?:two|both) (?:presidents|leaders) (?:should |to |would )?meet\b|"
+    r"\bthe leaders should meet\b|\b(?:two|both) (?:presidents|leaders) met\b",
+    _I,
+)
+
+
+def _leader_pair(clause: str, mentions: list[Mention]) -> bool:
+    """Two leaders joined as the sides of one meeting: "Zelensky and Putin", "Zelensky–Putin"."""
+    leaders = [m for m in mentions if m.kind == "person" and m.level is DelegationLevel.LEADER]
+    for a, b in itertools.pairwise(leaders):
+        gap = clause[a.end : b.start] if 0 <= a.end <= b.start else ""
+        if a.party != b.party and re.fullmatch(r"\s*(?:and|[-–—/]|with|,)\s*(?:I\s*)?", gap):
+            return True
+    return False
+
+
+def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited: bool) -> bool:
+    if re.search(r"\bsummits?\b", clause, _I) or _LEADERS_MEETING.search(clause):
+        return True
+    if _leader_pair(clause, mentions):
+        return True
+    people = [m for m in mentions if m.kind == "person" and m.party in parties]
+    if not people:
+        return False
+    if any(m.level is not DelegationLevel.LEADER for m in people):
+        return False
+    led = {m.party for m in people}
+    unled = [p for p in parties if p not in led]
+    if len(led) >= 2 and not unled:
+        return True
+    # A leader's visit to (or hosting of) a country whose counterpart is not named.
+    hosted = re.search(r"\bwarm welcome|\bhosted\b|\bvisit\b", clause, _I) is not None
+    # "The UK PM will hold talks" in Ukraine: a leader with no named counterpart (guide)
+    talks = re.search(r"\b(?:hold|holds|held|holding)\s+talks\b", clause, _I) is not None
+    return len(led) == 1 and len(unled) >= 1 and (visited or hosted or talks)
+
+
+def meeting(
+    clause: str,
+    sentence: str,
+    ctx: Context,
+    mentions: list[Mention],
+    parties: list[str],
+    venue: str | None,
+    visited: bool,
+) -> Iterator[Claim]:
+    """The meeting claim of a clause (talks or summit, at its lifecycle stage), if any, and
+    the delegations of the parties that take part in it."""
+    if NON_DIPLOMATIC.search(clause):
+        return
+    # An explicit delegation was claimed in _analyse_clause; go on only for the talks themselves.
+    if is_explicit(clause) and (
+        not re.search(r"\b(?:talks|negotiations|summit)\b", clause, _I) or len(parties) < 2
+    ):
+        return
+    decline = DECLINE_RE.search(clause)
+    if decline:
+        who = speaker_of(clause, mentions, decline)
+        if who is not None and who.kind == "person":
+            yield make_claim(
+                ClaimType.ATTENDANCE_DECLINED, clause, ctx, +1, party=who.party, person=who.head
+            )
+        return
+    verb = MEET_VERB.search(clause)
+    diplomatic = DIPLOMATIC_NOUN.search(clause)
+    multilateral = (
+        len(parties) == 1
+        and re.search(r"\bsummits?\b", clause, _I)
+        and (
+            len(parties[0]) > 2
+            or venue is not None
+            or any(m.level is DelegationLevel.LEADER for m in mentions)
+        )
+    )  # "NATO summit", "Obama is scheduled to attend a summit in Switzerland"
+    travelling = bool(
+        parties and venue and TEAM_TRAVEL.search(clause) and FUTURE_RE.search(clause)
+    )  # "Russia's negotiators would travel to Istanbul for the third round"
+    bare = not parties and BARE_TALKS.search(clause)  # "Second round held at Ciragan Palace"
+    if len(parties) < 2 and not (
+        bare or (parties and (visited or (verb and diplomatic) or multilateral or travelling))
+    ):
+        return
+    stance = SPEECH_RE.search(clause)
+    if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):
+        noun = MEET_RE.search(clause, stance.end())
+        if noun and not CANCEL_RE.search(clause) and not PROPOSE_RE.search(clause):
+            return  # "opposed to mediation in peace negotiations": a stance, not a meeting
+    if not travelling and (
+        not DELEGATION_ONLY.sub("", clause).strip()
+        or not MEET_RE.search(DELEGATION_ONLY.sub("", clause))
+    ):
+        return
+    summit = is_summit(clause, mentions, parties, visited)
+    low = clause.lower()
+    decline = DECLINE_RE.search(clause)
+    if decline:
+        who = speaker_of(clause, mentions, decline)
+        if who is not None:
+            yield make_claim(
+                ClaimType.ATTENDANCE_DECLINED,
+                clause,
+                ctx,
+                +1,
+                party=who.party,
+                person=who.head if who.kind == "person" else None,
+            )
+        return
+    if DENY_RE.search(clause):
+        if summit:
+            yield make_claim(
+                ClaimType.SUMMIT_RUMORED,
+                clause,
+                ctx,
+                +1,
+                parties=parties,
+                venue=venue,
+                negated=True,
+            )
+        return  # a refusal to negotiate is a stance: position reports it
+    hedged = bool(HEDGE_RE.search(clause))
+    kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
+    if kind is None:
+        return
+    if kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD) and extra.get("confidence"):
+        ahead, _, span = dates.resolve(clause, ctx.published, +1)
+        explicit = any(ch.isdigit() for ch in span)  # "August 15", not a bare weekday
+        if explicit and ahead is not None and ctx.published is not None and ahead > ctx.published:
+            # no tense, but a date still to come: "Putin summit in Alaska on August 15"
+            kind, direction, extra = (
+                ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED,
+                +1,
+                {},
+            )
+    states = [p for p in parties if len(p) == 2]
+    if kind is ClaimType.SUMMIT_SCHEDULED and not venue and len(states) >= 2:
+        when, _ = claim_date(clause, ctx, +1)
+        if when is None:  # DESIGN.md: announced "with date or venue"; otherwise still a rumour
+            kind = ClaimType.SUMMIT_RUMORED
+    yield make_claim(
+        kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra
+    )
+    if not summit and kind not in (ClaimType.TALKS_CANCELLED, ClaimType.TALKS_PROPOSED):
+        yield from _delegations(clause, ctx, mentions, explicit=False)
+
+
+def _lifecycle(
+    clause: str, low: str, sentence: str, summit: bool, hedged: bool, mentions: list[Mention]
+) -> tuple[ClaimType | None, int, dict[str, object]]:
+    if CANCEL_RE.search(clause):
+        if hedged or re.search(r"\b(?:threat\w*|if)\b", low):
+            return None, 0, {}
+        return (ClaimType.SUMMIT_CANCELLED if summit else ClaimType.TALKS_CANCELLED), -1, {}
+    if POSTPONE_RE.search(clause):
+        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_RESCHEDULED), +1, {}
+    proposal = PROPOSE_RE.search(clause)
+    if proposal:
+        owner = proposer_of(clause, mentions, proposal)
+        if summit:
+            speaker = next(
+                (m.head for m in mentions if m.kind == "person" and m.party == owner and m.head),
+                owner,
+            )
+            return ClaimType.SUMMIT_RUMORED, +1, {"proposer": owner, "speaker": speaker}
+        return ClaimType.TALKS_PROPOSED, +1, {"proposer": owner}
+    if summit and hedged:
+        return ClaimType.SUMMIT_RUMORED, +1, _floated_by(clause, mentions)
+    if PAST_RE.search(clause):
+        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
+    present = PRESENT_MEET.search(clause)
+    if present and not FIRM_FUTURE.search(clause):
+        # "Kiir meets with Minnawi in Juba to discuss …": the purpose is not a future meeting.
+        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
+    future = FUTURE_RE.search(clause) or (
+        not re.search(r"\b(?:met|held|took place|ended|began|visited|arrived|received)\b", low)
+        and FUTURE_RE.search(sentence)
+    )
+    if future:
+        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED), +1, {}
+    if hedged:
+        return None, 0, {}  # reported, unconfirmed talks with no tense: too weak to claim
+    # Nothing says when: "held" by default, marked with a lower confidence so that a scheduled
+    # reading of the same meeting elsewhere in the entry wins when merging.
+    return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {"confidence": 0.8}
+
+
+_FLOAT_VERB = re.compile(
+    r"\b(?:says?|said|thinking|considering|floats?|floated|suggest\w*|hint\w*|raising)\b", _I
+)
+
+
+def _floated_by(clause: str, mentions: list[Mention]) -> dict[str, object]:
+    """Who floated a hedged leaders' meeting: the speaker of the clause, when named."""
+    verb = _FLOAT_VERB.search(clause)
+    who = speaker_of(clause, mentions, verb) if verb else None
+    if who is None or not who.party:
+        return {}
+    return {"proposer": who.party, "speaker": who.head or who.party}
+
+
+def _delegations(
+    clause: str, ctx: Context, mentions: list[Mention], explicit: bool
+) -> Iterator[Claim]:
+    phrase = is_explicit(clause) if explicit else None
+    if not explicit and not MEET_VERB.search(clause):
+        return
+    yield from delegations(clause, ctx.field, mentions, explicit, phrase)

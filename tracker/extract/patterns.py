@@ -1,0 +1,168 @@
+"""The trigger and marker words of the rules, compiled once (shared by the rule modules)."""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+MEET_RE = re.compile(
+    r"\b(?:talks|negotiations?|negotiat(?:e|ed|es|ing)|summits?|meet|meets|met|meetings?|"
+    r"visit|visits|visited|visiting|hosted|"
+    r"(?:received|receives)(?!\s+(?:a\s+|an\s+|the\s+|its\s+|\w+['’]s\s+)?(?:\w+\s+)?"
+    r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft))|"
+    r"warm welcome|mediation|get together|gather(?:s|ing)? with|"
+    r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
+    r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"
+    r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
+    _I,
+)
+CEASE_RE = re.compile(
+    r"\b(?:cease-?fires?|truces?|cessation of hostilities|pause (?:in )?fire|armistice)\b"
+    r"(?!\s+(?:talks|negotiations))",
+    _I,
+)
+PRISON_RE = re.compile(
+    r"\b(?:(?:prisoners?|pows?|captives?|detainees?|hostages?)\W+(?:\w+\W+){0,3}?"
+    r"(?:swap|exchange)\w*|(?:swap|exchange)\w*\W+(?:\w+\W+){0,4}?(?:prisoners?|pows?|captives?|"
+    r"detainees?|soldiers|servicemen|civilians)|\d[\d,]*-for-\d[\d,]*|"
+    r"(?:free|freed|frees|release[sd]?|return(?:s|ed)?|handed over)\s+(?:\w+\s+){0,4}?each\b|"
+    r"(?:\d[\d,]*|prisoners?)\s+(?:\w+\s+){0,2}?each\s+(?:side\s+)?(?:to be\s+)?"
+    r"(?:freed|released|returned)|(?:each|both)\s+sides?\s+(?:will\s+)?"
+    r"(?:free|release|hand(?:ed)? over|exchange)|"
+    r"(?:swap|exchange)\s+(?:of\s+)?(?:\w+\s+){0,3}?(?:\d[\d,]*\s+)?"
+    r"(?:prisoners|each|on each side)|"
+    r"(?:prisoner|pow|captive)\s+(?:swap|exchange)|\bswap\s+(?:ends|completed|begins|agreed))",
+    _I,
+)
+# A swap or exchange that the entry elsewhere ties to prisoners ("first day of biggest swap").
+SWAP_WORD = re.compile(r"\b(?:swap|exchange)\b", _I)
+PRISON_TOPIC = re.compile(
+    r"\b(?:prisoners?|pows?|captives?|servicemen|soldiers|civilians|freed|each side)\b", _I
+)
+SPEECH_RE = re.compile(
+    r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
+    r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|appeal\w*|"
+    r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees room|hopes?|agreed to|tells?|told|"
+    r"calls?|calling|derid\w+|mock\w*|wants?)\b",
+    _I,
+)
+TOPIC_RE = re.compile(
+    r"\b(?:talks(?!\s+(?:to|about)\b)|negotiat\w*|diplomacy|"
+    r"diplomatic (?:solution|efforts?|front|path|route)|"
+    r"peace (?:talks|deal|plan|process|demands|conditions|terms|settlement|agreement|"
+    r"negotiations|efforts?|initiative|proposal|treaty)|plan for peace|cease-?fire|truce|"
+    r"mediat\w*|settlement|breakthrough|interim peace deals?|framework agreement|deal between|"
+    r"conditions for ending|official contact|reach an agreement|land-for-security|"
+    r"(?:agree|accept)\w*\s+(?:to\s+)?(?:the\s+|\w+['’]s\s+)?(?:\w+\s+)?(?:meeting|offer)|"
+    r"take up (?:the\s+|\w+['’]s\s+)?offer|(?:russian|ukrainian|\w+['’]s)\s+(?:team|delegation|"
+    r"line-?up)|memorandum|peace agreement|final (?:agreement|deal))\b",
+    _I,
+)
+DECLINE_RE = re.compile(
+    r"\b(?:(?:will|would|did|does|do|to)\s+not\s+(?:attend|go|travel|take part|participate|join)|"
+    r"won'?t\s+(?:attend|go|travel|take part|join)|not\s+(?:be\s+)?(?:attending|going|travel\w*|"
+    r"taking part|participat\w*)|refus\w+\s+to\s+(?:meet|attend|see|join)|"
+    r"declin\w+\s+(?:to\s+(?:attend|meet|join)|(?:an?\s+|the\s+)?invitation)|"
+    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|skip(?:s|ped|ping)?|snub\w*|stay(?:s|ed)? away|"
+    r"(?:is|was) not on the (?:list|delegation|line-?up|team)|name is missing from)\b",
+    _I,
+)
+DENY_RE = re.compile(
+    r"\b(?:no plans? (?:to|for)|not (?:planning|planned|scheduled|expected) to|"
+    r"(?:will|would|does|did|do)\s*(?:not|n't) (?:meet|hold|negotiate|talk)|"
+    r"rule[sd]? out (?:a |any )?(?:meeting|talks|summit|negotiations)|"
+    r"den(?:y|ies|ied) (?:\w+ ){0,4}(?:meeting|summit|talks)|"
+    r"no (?:meeting|summit|talks) (?:is |was |are )?(?:planned|scheduled|expected)|"
+    r"not (?:negotiate|meet))\b",
+    _I,
+)
+CANCEL_RE = re.compile(
+    r"\b(?:cancel(?:l?ed|s|ling|lation)?|call(?:ed|s)? off|scrap(?:ped|s)?|shelved?|"
+    r"suspend(?:ed|s)?|withdr(?:ew|aws?|awn|awal) from|pull(?:ed|s)? out of|"
+    r"ended (?:\w+ )?(?:mediation|talks|negotiations|efforts)|break off|broke off|collapsed)\b",
+    _I,
+)
+POSTPONE_RE = re.compile(
+    r"\b(?:postpone[sd]?|postponement|delay(?:ed|s)?|pushed back|put off|reschedul\w+|"
+    r"moved to|brought forward|instead of|rather than|now take place)\b",
+    _I,
+)
+PROPOSE_RE = re.compile(
+    r"\b(?:propos\w*|offer\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|suggest\w*|seek\w*|"
+    r"push\w* for|ask(?:s|ed)? for|request\w*|press(?:es|ed)? for|wants?)\b(?:\W+[\w'’-]+){0,7}?"
+    r"\W+(?:talks|negotiations?|meeting|summit|to meet|to host|round|"
+    r"to negotiate|to hold|mediation|dialogue)\b|\binterested in (?:hosting|holding|mediating)\b|"
+    r"\bready for (?:a |the )?(?:[\w-]+ )?(?:[\w-]+ )?(?:round|talks|meeting|negotiations)\b|"
+    r"\b(?:ready|willing|prepared|eager|open) to "
+    r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
+    r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
+    r"\blaunched a mediation|\bproposed by\b",
+    _I,
+)
+HEDGE_RE = re.compile(
+    r"\b(?:could|might|possible|possibly|reportedly|reports? (?:that|of)|report of|"
+    r"sources? (?:say|said)|considering|mull\w*|float\w*|in principle|only if|unless|"
+    r"rumou?r\w*|speculat\w+|(?:not|refus\w+ to) confirm\w*|potential|next step|prospect|"
+    r"until|if it|if he|if they)\b|\bmay\b(?!\s+\d)",
+)
+FUTURE_RE = re.compile(
+    r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
+    r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|"
+    r"arrives?|arriving|"
+    r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
+    r"would (?:travel|be in|fly|arrive|attend|take part)|"
+    r"(?:confirm|announc)\w* (?:the |a |an |its )?(?:\w+ )?(?:summit|meeting|talks)|"
+    r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
+    _I,
+)
+NON_DIPLOMATIC = re.compile(
+    r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
+    r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
+    r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
+    r"talks? (?:to|about)|footage|reporter|correspondent|we meet|site of|medals?|curling|"
+    r"last-four|run-?off|election\w*|voting|ballot|any (?:talks|negotiations|meeting)|"
+    r"(?:CNN|BBC)['’]s\s+[A-Z]\w+\s+[A-Z]\w+\s+(?:visit\w*|meet\w*|goes|travel\w*)|"
+    r"meets? allies|"
+    r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
+    r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
+    r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands))\b",
+    _I,
+)
+PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
+MEET_VERB = re.compile(
+    r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
+    r"(?<!in )talks with|talks (?:end|ended|began|begin|open|opened|resume|resumed|held)|"
+    r"visit\w*|received|hosted|arrived|gave a warm welcome)\b",
+    _I,
+)
+PAST_RE = re.compile(
+    r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
+    r"\b(?:met|held|hosted|visited|arrived|received|undertook|took place|ended|began|renewed|"
+    r"gave a warm welcome|signed)\b",
+    _I,
+)
+PRESENT_MEET = re.compile(
+    r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes|"
+    r"(?:is|are) (?:holding|meeting))\b",
+    _I,
+)
+FIRM_FUTURE = re.compile(
+    r"\b(?:will|shall|set to|to (?:meet|visit|hold|host|travel)|scheduled|planned|plans? to|"
+    r"expected|next (?:week|month)|tomorrow|later this)\b|'ll\b",
+    _I,
+)
+TEAM_TRAVEL = re.compile(
+    r"\b(?:delegations?|negotiators|team|teams|side)\b.{0,40}\b(?:will be in|be in|travel\w*|"
+    r"fly\w*|head\w* (?:to|for)|arriv\w*|waiting)\b|\btravel\w* to \w+ for\b",
+    _I,
+)
+BARE_TALKS = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|new|next) round\b(?!\s+of\s+(?:voting|the|sanctions))|"
+    r"\bround of (?:talks|negotiations)\b|\bdelegations met\b|\btalks (?:in|at) \w+ (?:end|ended)",
+    _I,
+)
+DELEGATION_ONLY = re.compile(r"\b(?:delegations?|delegates)\b", _I)
+DIPLOMATIC_NOUN = re.compile(
+    r"\b(?:talks|negotiat\w*|summits?|delegations?|mediat\w*|diplomat\w*|envoys?)\b", _I
+)

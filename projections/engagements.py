@@ -70,9 +70,13 @@ def note_entry(batch: Batch, ev: Any) -> None:
 class Window:
     """Recent decoded events of one engagement: every visible one published after ``floor``."""
 
-    floor: str  # a ts(); "" = since the engagement opened
+    floor: datetime | None  # None: since the engagement opened
     events: list[Any] = field(default_factory=list)
     seen: datetime | None = None  # recorded_at of the engagement's latest event
+
+    def covers(self, start: datetime) -> bool:
+        """True when every visible event published at ``start`` or later is in the list."""
+        return self.floor is None or start > self.floor
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Step:
     timelines: dict[str, dict[str, str]] = field(default_factory=dict)
     merged: set[str] = field(default_factory=set)
     initial: dict[str, str] = field(default_factory=dict)  # engagement id -> opened state
+    parsed: dict[str, Any] = field(default_factory=dict)  # state JSON -> its parsed value
 
 
 class EngagementRows:
@@ -104,10 +109,10 @@ class EngagementRows:
             if not window.events or (idle and window.seen and window.seen < idle):
                 del self.windows[eid]
                 continue
-            floor = ts(max(x.published_at for x in window.events) - WINDOW)
-            if floor > window.floor:
+            floor = max(x.published_at for x in window.events) - WINDOW
+            if window.floor is None or floor > window.floor:
                 window.floor = floor
-                window.events = [x for x in window.events if ts(x.published_at) > floor]
+                window.events = [x for x in window.events if x.published_at > floor]
 
     # ------------------------------------------------------------------ paths
     def fold(self, e: Any, step: Step) -> None:
@@ -124,24 +129,25 @@ class EngagementRows:
             return  # already folded (a replayed batch)
         window = self.windows.get(eid)
         if window is None:  # everything folded so far was published by the head's last key
-            window = self.windows[eid] = Window(head.last_key.split("|", 1)[0])
+            last = datetime.fromisoformat(head.last_key.split("|", 1)[0])
+            window = self.windows[eid] = Window(last)
         window.events.append(e)
         window.seen = e.timestamp
         note_entry(step.batch, getattr(e, "evidence", None))
         head.version = e.originator_version
         step.batch.heads[eid] = head
+        pub, rec = ts(e.published_at), ts(e.timestamp)
         if name_of(e) == "ClaimRetracted":
-            at = ts(e.timestamp)
-            step.batch.retractions.append((eid, e.entry_id, e.originator_version, at))
+            step.batch.retractions.append((eid, e.entry_id, e.originator_version, rec))
             for (ceid, version), row in step.citations.items():
                 if ceid == eid and row[4] == e.entry_id and version < e.originator_version:
-                    row[9] = at
+                    row[9] = rec
             head.retracted = sorted({*head.retracted, e.entry_id})
             self._refold(e, head, step, e.published_at)
             return
-        key = key_of(e)
+        key = f"{pub}|{e.originator_version:010d}"
         if key < head.last_key:
-            if not self._lands_quietly(e, head, step):
+            if not self._lands_quietly(e, head, step, pub, rec):
                 self._refold(e, head, step, e.published_at)
             return
         before = head.open_recorded_json or dumps(head.state)
@@ -149,12 +155,12 @@ class EngagementRows:
         after = dumps(head.state)
         head.last_key = key
         if citation is not None:
-            step.citations[(eid, e.originator_version)] = self._citation(head, e, citation)
+            step.citations[(eid, e.originator_version)] = _citation(head, e, citation, pub, rec)
         for ch in changes:
             step.batch.changes.append(self._change_row(head, e, ch))
         if after != before:
-            self._put_version(step, head, PUBLISHED, ts(e.published_at), after)
-            self._put_version(step, head, RECORDED, ts(e.timestamp), after)
+            self._put_version(step, head, PUBLISHED, pub, after)
+            self._put_version(step, head, RECORDED, rec, after)
 
     def _opened(self, eid: str, e: Any, step: Step) -> None:
         # No row yet: an engagement becomes visible with its first claim.
@@ -165,20 +171,22 @@ class EngagementRows:
         step.initial[eid] = empty
         step.timelines[eid] = {}
         step.merged.add(eid)
-        self.windows[eid] = Window("")
+        self.windows[eid] = Window(None)
 
-    def _lands_quietly(self, e: Any, head: Head, step: Step) -> bool:
+    def _lands_quietly(self, e: Any, head: Head, step: Step, pub: str, rec: str) -> bool:
         """Cite a late event; True when it changes nothing at its published place."""
         eid = head.engagement_id
         timeline = self._timeline(head, step)
-        at = ts(e.published_at)
-        earlier = [f for f in timeline if f <= at]
+        earlier = [f for f in timeline if f <= pub]
         base = timeline[max(earlier)] if earlier else self._initial(eid, step)
-        state = json.loads(base)
+        before = step.parsed.get(base)
+        if before is None:
+            before = step.parsed[base] = json.loads(base)
+        state = json.loads(base)  # a copy to fold into (the cheapest deep copy there is)
         changes, citation = apply(state, e)
         if citation is not None:
-            step.citations[(eid, e.originator_version)] = self._citation(head, e, citation)
-        return not changes and dumps(state) == base
+            step.citations[(eid, e.originator_version)] = _citation(head, e, citation, pub, rec)
+        return not changes and state == before
 
     def _refold(self, e: Any, head: Head, step: Step, start: Any) -> None:
         """Fold again everything published from ``start`` on, from the row valid before it."""
@@ -188,7 +196,7 @@ class EngagementRows:
         earlier = [f for f in timeline if f < begin]
         base_from = max(earlier) if earlier else None
         base = timeline[base_from] if base_from is not None else self._initial(eid, step)
-        events = self._published_since(e, start)
+        events = self._published_since(e, start, step)
         # Rows and changes from ``begin`` on are redone (in the database too: Batch.cuts).
         batch.cuts[eid] = min(begin, batch.cuts.get(eid, begin))
         for k in [k for k in batch.versions if k[0] == eid and k[1] == PUBLISHED and k[2] >= begin]:
@@ -214,13 +222,22 @@ class EngagementRows:
         if head.open_recorded_json != last:
             self._put_version(step, head, RECORDED, ts(e.timestamp), last)
 
-    def _published_since(self, e: Any, start: Any) -> list[Any]:
+    def _published_since(self, e: Any, start: datetime, step: Step) -> list[Any]:
         """The visible events of ``e``'s engagement published at ``start`` or later."""
         eid = str(e.originator_id)
         window = self.windows.get(eid)
-        if window is None or ts(start) <= window.floor:  # older than what is kept: read it
-            stream: Any = self.app.events.get(e.originator_id, lte=e.originator_version)
-            window = Window(ts(start - _TICK), [x for x in stream if x.published_at >= start])
+        if window is None or not window.covers(start):
+            # Older than what is kept: read the store, from the first version published since
+            # (every claim has a citation; a retraction always comes after what it withdraws).
+            since = ts(start)
+            pending = [r[1] for r in step.citations.values() if r[0] == eid and r[6] >= since]
+            first = min([e.originator_version, *pending])
+            stored = self.view.first_cited_since(eid, since)
+            first = min(first, stored) if stored is not None else first
+            stream: Any = self.app.events.get(
+                e.originator_id, gt=first - 1, lte=e.originator_version
+            )
+            window = Window(start - _TICK, [x for x in stream if x.published_at >= start])
             self.windows[eid] = window
         window.events = visible(window.events)  # drops withdrawn claims and the retractions
         return [x for x in window.events if x.published_at >= start]
@@ -248,7 +265,7 @@ class EngagementRows:
         stream: list[Any] = list(self.app.events.get(UUID(eid), lte=e.originator_version))
         opened: Any = stream[0]
         shown = visible(stream)
-        self.windows[eid] = Window("", shown[1:])
+        self.windows[eid] = Window(None, shown[1:])
         state = new_state(opened)
         head = Head(eid, opened.track, state, None, None, key_of(opened), e.originator_version, 0)
         withdrawn = [x for x in stream if name_of(x) == "ClaimRetracted"]
@@ -260,7 +277,8 @@ class EngagementRows:
             changes, citation = apply(state, x)
             head.last_key = max(head.last_key, key_of(x))
             if citation is not None:
-                step.citations[(eid, x.originator_version)] = self._citation(head, x, citation)
+                cite = _citation(head, x, citation, ts(x.published_at), ts(x.timestamp))
+                step.citations[(eid, x.originator_version)] = cite
             note_entry(batch, getattr(x, "evidence", None))
             for ch in changes:
                 batch.changes.append(self._change_row(head, x, ch))
@@ -279,20 +297,6 @@ class EngagementRows:
         step.heads[eid] = batch.heads[eid] = head
 
     # ------------------------------------------------------------------ rows
-    def _citation(self, head: Head, e: Any, citation: Any) -> list[Any]:
-        return [
-            head.engagement_id,
-            e.originator_version,
-            head.track,
-            citation.field,
-            citation.entry_id,
-            citation.story,
-            ts(e.published_at),
-            ts(e.timestamp),
-            e.extractor_version,
-            None,
-        ]
-
     def _change_row(self, head: Head, e: Any, ch: dict[str, Any]) -> tuple[Any, ...]:
         detail = {k: v for k, v in ch.items() if k not in ("field", "old", "new")}
         detail["engagement"] = {
@@ -345,3 +349,19 @@ class EngagementRows:
             step.timelines.setdefault(head.engagement_id, {})[at] = state
         else:
             head.open_recorded, head.open_recorded_json = at, state
+
+
+def _citation(head: Head, e: Any, citation: Any, pub: str, rec: str) -> list[Any]:
+    """A tr_citations row (a list: a later retraction in the same batch sets retracted_at)."""
+    return [
+        head.engagement_id,
+        e.originator_version,
+        head.track,
+        citation.field,
+        citation.entry_id,
+        citation.story,
+        pub,
+        rec,
+        e.extractor_version,
+        None,
+    ]

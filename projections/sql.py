@@ -263,6 +263,14 @@ class SqlReadModel(ReadModel):
         )
         return [(r["valid_from"], r["state"]) for r in rows]
 
+    def first_cited_since(self, engagement_id: str, published_at: str) -> int | None:
+        rows = self._select(
+            "SELECT MIN(version) AS v FROM tr_citations WHERE engagement_id = ? "
+            "AND published_at >= ?",
+            (engagement_id, published_at),
+        )
+        return rows[0]["v"] if rows else None
+
     def load_feed_rows(self, names: list[str]) -> dict[str, dict[str, Any]]:
         if not names:
             return {}

@@ -8,6 +8,7 @@ library's fixed ``tracking`` table.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,9 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.sql import TABLES, SqlReadModel
 
+#: Read-model connections only (the event store keeps the library's settings).
+PRAGMAS = ["PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-16000"]
+
 
 class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
     """Read model tables + tracking in one SQLite file."""
@@ -25,15 +29,33 @@ class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
         super().__init__(datastore, **kwargs)
+        self._tuned: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *TABLES]
 
     @contextmanager
     def _txn(self, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as c:
-            c.sqlite_cursor.row_factory = sqlite3.Row
-            yield c
+        with self.datastore.get_connection(commit=commit) as conn:
+            if conn not in self._tuned:
+                self._tune(conn)
+            with conn.transaction(commit=commit) as c:
+                c.sqlite_cursor.row_factory = sqlite3.Row
+                yield c
+
+    def _tune(self, conn: Any) -> None:
+        """Per-connection settings; a PRAGMA on safety cannot run inside a transaction.
+
+        ``synchronous=NORMAL`` in WAL mode never corrupts the file; a power cut may lose the
+        last commits, and with them their tracking position, so they are projected again.
+        """
+        cursor = conn.cursor()
+        try:
+            for pragma in PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.sqlite_cursor.close()
+        self._tuned.add(conn)
 
     def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)

@@ -106,6 +106,10 @@ class ReadModel(ABC):
         """(valid_from, state JSON) of every published-clock row of one engagement."""
 
     @abstractmethod
+    def first_cited_since(self, engagement_id: str, published_at: str) -> int | None:
+        """The lowest event version of the engagement cited as published at or after a time."""
+
+    @abstractmethod
     def load_feed_rows(self, names: list[str]) -> dict[str, dict[str, Any]]: ...
 
     @abstractmethod

@@ -96,15 +96,24 @@ class FeedStateStore:
     def _q(self, sql: str) -> str:
         return sql.replace("?", self.placeholder)
 
-    def load(self) -> dict[str, FeedState]:
+    def load(self, names: list[str] | None = None) -> dict[str, FeedState]:
+        """Every feed's state by name, or only those of ``names`` (a daemon job's one feed)."""
+        if names is not None and not names:
+            return {}
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM tr_feed_state"
         with self._txn(commit=False) as c:
-            c.execute(f"SELECT {', '.join(_COLUMNS)} FROM tr_feed_state")
+            if names is None:
+                c.execute(sql)
+            else:
+                c.execute(self._q(f"{sql} WHERE name IN ({','.join('?' * len(names))})"), names)
             rows = c.fetchall()
         out = {}
         for row in rows:
-            values = [row[i] for i in range(len(_COLUMNS))] if not isinstance(row, dict) else [
-                row[k] for k in _COLUMNS
-            ]
+            values = (
+                [row[i] for i in range(len(_COLUMNS))]
+                if not isinstance(row, dict)
+                else [row[k] for k in _COLUMNS]
+            )
             state = FeedState(**{k: _dec(k, v) for k, v in zip(_COLUMNS, values, strict=True)})
             out[state.name] = state
         return out

@@ -79,6 +79,8 @@ RECORD_EVERY = 50
 FLUSH_AFTER = 2.0
 #: Polls of at least this many feeds parse in worker processes (when there are 2+ cores).
 PROCESS_POOL_MIN = 24
+#: Most connections a poll keeps open (in flight are bounded by ``settings.concurrency``).
+MAX_CONNECTIONS = 256
 
 Clock = Callable[[], datetime]
 
@@ -162,7 +164,8 @@ def poll_feeds(
     """
     started = time.perf_counter()
     settings = settings or Settings()
-    states = store.load()
+    # A few feeds (a daemon job polls one) read just their rows; a big poll reads them all.
+    states = store.load([f.name for f in feeds] if len(feeds) <= 100 else None)
     requests = _interleave_hosts([_request(f, _state_for(f, states)) for f in feeds])
     mode = parse_in or _parse_mode(len(requests))
     recorder = _Recorder(
@@ -362,6 +365,13 @@ class _Fetcher:
         self.parser = parser
         self.stopped = False
         self.window_size = settings.concurrency + RECORD_EVERY
+        # Room in the pool for a kept-alive connection per host slot: requests go round-robin
+        # over hosts, and a smaller pool closes each connection before its host's next turn
+        # (measured: 200 feeds on 20 hosts opened 200 connections with a pool of 16, 26 now).
+        hosts = len({host_of(r.url) for r in requests})
+        self.connections = min(
+            MAX_CONNECTIONS, max(settings.concurrency, hosts * settings.per_host)
+        )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -425,7 +435,7 @@ class _Fetcher:
         overall = asyncio.Semaphore(s.concurrency)
         hosts: dict[str, asyncio.Semaphore] = {}
         self._ready.set()
-        async with make_client(s, connections=s.concurrency) as client:
+        async with make_client(s, connections=self.connections) as client:
 
             async def one(req: FetchRequest) -> None:
                 host = host_of(req.url)

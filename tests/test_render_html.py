@@ -59,7 +59,8 @@ def test_the_briefing_has_the_analysts_sections_in_order(page):
 
 
 def test_every_delegation_links_the_entry_that_reported_it(page):
-    rows = {r.attrs["data-party"]: r for r in page.find_all("tr", class_="sent")}
+    talks = page.find("table", **{"data-kind": "talks"})
+    rows = {r.attrs["data-party"]: r for r in talks.find_all("tr", class_="sent")}
     assert set(rows) == {"RU", "UA"}
     ru_links = [a.attrs["href"] for a in rows["RU"].find_all("a")]
     ua_links = [a.attrs["href"] for a in rows["UA"].find_all("a")]
@@ -68,7 +69,8 @@ def test_every_delegation_links_the_entry_that_reported_it(page):
 
 
 def test_the_russian_downgrade_from_the_expected_leader_is_marked(page):
-    ru = page.find("tr", **{"data-party": "RU"})
+    talks = page.find("table", **{"data-kind": "talks"})
+    ru = talks.find("tr", **{"data-party": "RU"})
     assert "downgrade" in ru.attrs["class"].split()
     assert "Vladimir Medinsky" in ru.text and "senior official" in ru.text
     assert "↓ downgrade · 3 levels" in ru.text

@@ -292,13 +292,15 @@ def _dodge(marks: list[dict[str, Any]]) -> None:
 
 
 def level_chart(history: dict[str, Any], axis: Axis, as_of: datetime | None) -> dict[str, Any]:
-    """Per party: the level of its delegation over time, from the history's changes."""
+    """Per party: the level of its delegation to the talks over time, from the history."""
     end = min(as_of, axis.end) if as_of else axis.end
     series: dict[str, list[dict[str, Any]]] = {}
     for c in _changes(history):
         head, _, party = c["field"].partition(".")
         if head not in ("delegation", "expected") or not party:
             continue
+        if (c.get("engagement") or {}).get("kind") == "summit":
+            continue  # leaders meet at summits by definition: the chart follows the talks
         new = c.get("new") or {}
         level = new.get("level") if isinstance(new, dict) else None
         when = _dt(c["at"])

@@ -19,23 +19,26 @@ The pipeline has three stages, so that no stage waits for another::
   bounds feeds fetched but not yet taken by the recorder, so a slow recorder stops the
   fetching instead of piling up bodies: memory is bounded by ``window x cap`` at worst and by
   ``window x feed size`` in practice. Bodies are dropped as soon as they are parsed.
-* Parsing never runs on the event loop (it took the loop for ~30 ms per 50-entry feed, during
+* Parsing does not run on the event loop (it took the loop for ~30 ms per 50-entry feed, during
   which no socket was read). Large polls parse in a pool of worker processes, which on the
   same trip also run the extractor over every dated entry: extraction is pure, and it is the
   largest single cost of recording (~1 ms per entry). The recorder then finds those readings
   in a cache keyed by the exact text it would have given the extractor, so the events are
   identical to an unassisted poll; anything missing is read in-process as before. Small polls
   (the daemon polls one feed per job) parse in one thread: a pool costs more to start than
-  it saves.
+  it saves (break-even measured near 24 feeds). ``parse_in="inline"`` (on the loop) remains
+  for measurements.
 * Recording (and the extractor's misses) happens in the caller's thread, one transaction per
   batch of up to :data:`RECORD_EVERY` feeds, under the application's write lock. Feed state
   rows are saved after each batch commits, never before, so a crash or an abandoned poll at
   worst re-polls a feed, which appends nothing for entries already recorded.
 
-Measured on 2 cores, 200 feeds x 50 real-looking entries served on loopback, real extractor,
-fresh SQLite store (``benchmarks/bench_poll.py``): parsing inline on the event loop, 25.1 s;
-in one thread, 24.6 s; in two worker processes, 19.0 s; worker processes with pre-extraction,
-13.9 s (what is kept). Re-polls and the daemon's one-feed polls use the thread.
+Measured on 2 cores (a shared machine: medians of 3 runs), 200 feeds x 50 real-looking
+entries served from 20 loopback hosts, real extractor, fresh SQLite store (see
+``benchmarks/bench_poll.py``; bare ``feedparser.parse`` over the same bytes takes 4.6-5.7 s):
+parsing on the event loop 12.0 s, in one thread 11.4 s, in two worker processes 8.7 s,
+in two worker processes that also pre-extract 7.6 s (what is kept). What remains is mostly
+recording: two SELECTs per entry to learn it is new, then the inserts.
 
 A poll can be stopped (``stop`` event, e.g. SIGTERM in the daemon): fetches in flight are
 cancelled and parsed-but-unrecorded feeds are abandoned. Nothing half-done is kept, because

@@ -23,7 +23,7 @@ from test_ingest import rss
 from tracker.config import load_config
 
 from feedserver import MB, FeedServer, Files, Redirect, Response, Static, Status, trickle, zeros
-from support import make, notifications
+from support import ScriptedExtractor, make, notifications
 
 SETTINGS = """settings:
   total_timeout: 3s
@@ -277,3 +277,36 @@ def test_every_file_of_feedparsers_suite_served_in_one_poll_ends_recorded(tmp_pa
             assert recorded(t, "wire", WIRE_IDS)
             # Most of the suite is well-formed feeds: the run really ingested them.
             assert sum(o.status == "ok" for o in report.outcomes) > len(files) // 2
+
+
+class CrashingExtractor(ScriptedExtractor):
+    """Reads nothing, and raises on one headline: an extractor bug met in the wild."""
+
+    def __call__(self, text):
+        if "boom" in text.title:
+            raise ValueError("cannot read this headline")
+        return super().__call__(text)
+
+
+def test_an_entry_that_crashes_the_extractor_fails_only_its_own_feed(tmp_path):
+    from tracker.bootstrap import make_tracker
+
+    with FeedServer() as server:
+        urls = {
+            "wire": server.route("/wire.xml", Static(WIRE)),
+            "desk": server.route("/desk.xml", Static(DESK, "application/atom+xml")),
+            "odd": server.route("/odd.xml", Static(rss(("https://odd.example/1", "boom")))),
+        }
+        cfg = load_config(write_config(tmp_path / "feeds.yaml", urls))
+        store = f"sqlite:///{tmp_path / 'tracker.db'}"
+        with make_tracker(cfg, store, extractor=CrashingExtractor()) as t:
+            report = t.poll()
+            outcomes = {o.feed: o for o in report.outcomes}
+            assert (outcomes["wire"].new, outcomes["desk"].new) == (6, 2)
+            assert outcomes["odd"].status == "failed" and outcomes["odd"].error_kind == "record"
+            assert "cannot read this headline" in outcomes["odd"].error
+            assert failure_starts(t) == {"odd": 1}
+            # Its body was not accepted: the next poll reads it again instead of skipping it.
+            assert t.feed_states.load()["odd"].content_hash is None
+            again = {o.feed: o for o in t.poll().outcomes}
+            assert again["odd"].error_kind == "record" and again["wire"].status == "unchanged"

@@ -51,6 +51,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import multiprocessing
 import os
 import pickle
@@ -65,9 +66,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from eventsourcing.persistence import PersistenceError
+
 from tracker.application import TrackerApp
 from tracker.backoff import next_poll_at
-from tracker.commands import FeedBatch, record_batches, record_failure
+from tracker.commands import FeedBatch, RecordResult, record_batches, record_failure
 from tracker.config import FeedConfig, Settings
 from tracker.domain import Entry
 from tracker.feedstate import FeedState, FeedStateStore
@@ -75,6 +78,8 @@ from tracker.fetch import FetchRequest, FetchResult, afetch, make_client
 from tracker.interpret import Extractor, Interpreter
 from tracker.parse import ParsedFeed, parse_feed
 from tracker.values import Claim, EntryText, ParsedEntry, utc
+
+log = logging.getLogger("tracker.ingest")
 
 #: Feeds recorded per transaction: big enough to batch writes, small enough to bound memory.
 RECORD_EVERY = 50
@@ -495,6 +500,9 @@ class _CachedExtractor:
         return self.inner.leader_of(party, on)
 
 
+Pending = tuple[FeedBatch, FeedOutcome, FetchResult]
+
+
 class _Recorder:
     """The caller's side: turns fetched-and-parsed feeds into outcomes, batches and rows."""
 
@@ -525,7 +533,7 @@ class _Recorder:
             dataclasses.replace(interpreter, extractor=self.cached) if self.cached else interpreter
         )
         self.report = PollReport()
-        self.pending: list[tuple[FeedBatch, FeedOutcome, FetchResult]] = []
+        self.pending: list[Pending] = []
         self.pending_since = 0.0
         self.unsaved: list[FeedState] = []
         self.done: set[str] = set()
@@ -552,9 +560,8 @@ class _Recorder:
         if failure is not None:
             self._fail(feed, state, outcome, result, *failure)
             return
-        # Only a successfully parsed body updates the validators: a failed parse retries.
-        state.etag, state.last_modified = result.etag, result.last_modified
-        state.content_hash = result.content_hash
+        # The validators of this body are kept once its entries are recorded (in flush):
+        # a body that failed to parse or to record is fetched again next time.
         outcome.problem = _problem(parsed)
         outcome.entries = len(parsed.entries)
         if self.cached is not None and readings is not None:
@@ -573,23 +580,52 @@ class _Recorder:
             self.flush()
 
     def flush(self) -> None:
-        """Record the pending feeds in one transaction, then finish their outcomes."""
+        """Record the pending feeds in one transaction, then finish their outcomes.
+
+        When the batch cannot be recorded for a reason of its own content (the extractor or
+        the domain choking on one entry), each feed is recorded alone so that only the feed
+        at fault fails; the store failing (PersistenceError) stops the poll.
+        """
         if not self.pending:
             return
-        batch = record_batches(self.app, self.interpreter, [b for b, _, _ in self.pending])
-        if self.cached is not None:
-            self.cached.cache.clear()
-        if batch.position is not None:
-            self.report.position = batch.position
-        for res, (_, outcome, result) in zip(batch.results, self.pending, strict=True):
+        pending, self.pending = self.pending, []
+        try:
+            recorded = self._record(pending)
+        except PersistenceError:
+            raise
+        except Exception:
+            recorded = []
+            for one in pending:
+                try:
+                    recorded += self._record([one])
+                except PersistenceError:
+                    raise
+                except Exception as exc:
+                    log.exception("recording %s failed", one[1].feed)
+                    _, outcome, result = one
+                    feed = self.by_name[outcome.feed]
+                    error = f"{feed.name}: recording failed: {type(exc).__name__}: {exc}"
+                    self._fail(feed, self.states[feed.name], outcome, result, error, "record")
+        finally:
+            if self.cached is not None:
+                self.cached.cache.clear()
+        for res, (_, outcome, result) in recorded:
             outcome.new, outcome.revised = res.new, res.revised
             state = self.states[outcome.feed]
             state.new_last_poll = res.new
+            if result.status == "ok":
+                state.etag, state.last_modified = result.etag, result.last_modified
+                state.content_hash = result.content_hash
             if result.permanent_redirect:
                 state.url = result.permanent_redirect
             self._finish(outcome, state, result, failed=False)
-        self.pending.clear()
         self.save()
+
+    def _record(self, pending: list[Pending]) -> list[tuple[RecordResult, Pending]]:
+        batch = record_batches(self.app, self.interpreter, [b for b, _, _ in pending])
+        if batch.position is not None:
+            self.report.position = batch.position
+        return list(zip(batch.results, pending, strict=True))
 
     def abandon(self, feeds: list[str]) -> list[str]:
         """Stop: forget unrecorded feeds (their state is not saved, so they are re-polled)."""

@@ -73,6 +73,15 @@ class Window:
     floor: datetime | None  # None: since the engagement opened
     events: list[Any] = field(default_factory=list)
     seen: datetime | None = None  # recorded_at of the engagement's latest event
+    latest: datetime | None = None  # the latest published_at among ``events``
+    withdrawn: bool = False  # ``events`` holds a retraction
+
+    def add(self, e: Any) -> None:
+        self.events.append(e)
+        self.seen = e.timestamp
+        if self.latest is None or e.published_at > self.latest:
+            self.latest = e.published_at
+        self.withdrawn = self.withdrawn or name_of(e) == "ClaimRetracted"
 
     def covers(self, start: datetime) -> bool:
         """True when every visible event published at ``start`` or later is in the list."""
@@ -81,38 +90,63 @@ class Window:
 
 @dataclass
 class Step:
-    """One batch being folded: the heads, the rows, and what was read to fold it."""
+    """One batch being folded: the rows to write."""
 
-    heads: dict[str, Head]
     batch: Batch = field(default_factory=Batch)
     citations: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
-    # engagement id -> valid_from -> state of its published rows; ``merged``: with the database's
-    timelines: dict[str, dict[str, str]] = field(default_factory=dict)
-    merged: set[str] = field(default_factory=set)
-    initial: dict[str, str] = field(default_factory=dict)  # engagement id -> opened state
     parsed: dict[str, Any] = field(default_factory=dict)  # state JSON -> its parsed value
 
 
 class EngagementRows:
-    """Folds engagement events into a :class:`Step`; keeps the recent-events windows."""
+    """Folds engagement events into a :class:`Step`.
+
+    Between batches it remembers the engagements in play (heads, published rows, recent
+    events), which is only right while this projector is the read model's only writer: the
+    projector calls :meth:`forget` whenever the tracking position is not the one it wrote.
+    """
 
     def __init__(self, app: TrackerApp, view: ReadModel):
         self.app = app
         self.view = view
+        self.heads: dict[str, Head] = {}
         self.windows: dict[str, Window] = {}
+        # engagement id -> valid_from -> state of its published rows; ``merged``: with the
+        # database's rows (else only those written since it was first seen)
+        self.timelines: dict[str, dict[str, str]] = {}
+        self.merged: set[str] = set()
+        self.initial: dict[str, str] = {}  # engagement id -> state as just opened
+
+    def load(self, engagement_ids: set[str]) -> None:
+        """Read the heads of the engagements a batch touches that are not in memory."""
+        missing = sorted(i for i in engagement_ids if i not in self.heads)
+        if missing:
+            self.heads.update(self.view.load_heads(missing))
+
+    def forget(self) -> None:
+        for memo in (self.heads, self.windows, self.timelines, self.initial):
+            memo.clear()
+        self.merged.clear()
 
     def prune(self) -> None:
-        """Keep ``WINDOW`` of published time per engagement; forget idle engagements."""
+        """Keep ``WINDOW`` of published time per engagement; forget idle engagements.
+
+        What stays in memory depends on how busy the last days were, not on history.
+        """
         seen = [w.seen for w in self.windows.values() if w.seen is not None]
         idle = max(seen) - WINDOW if seen else None
         for eid, window in list(self.windows.items()):
             if not window.events or (idle and window.seen and window.seen < idle):
                 del self.windows[eid]
                 continue
-            floor = max(x.published_at for x in window.events) - WINDOW
-            if window.floor is None or floor > window.floor:
+            floor = window.latest - WINDOW if window.latest else None
+            if floor is not None and (window.floor is None or floor > window.floor):
                 window.floor = floor
                 window.events = [x for x in window.events if x.published_at > floor]
+        for eid in [i for i in self.heads if i not in self.windows]:
+            del self.heads[eid]
+            self.timelines.pop(eid, None)
+            self.initial.pop(eid, None)
+            self.merged.discard(eid)
 
     # ------------------------------------------------------------------ paths
     def fold(self, e: Any, step: Step) -> None:
@@ -121,7 +155,7 @@ class EngagementRows:
         if name_of(e) == "Opened":
             self._opened(eid, e, step)
             return
-        head = step.heads.get(eid)
+        head = self.heads.get(eid)
         if head is None:  # events of an engagement we never saw open: rebuild it from its stream
             self._recompute(eid, e, step)
             return
@@ -131,12 +165,12 @@ class EngagementRows:
         if window is None:  # everything folded so far was published by the head's last key
             last = datetime.fromisoformat(head.last_key.split("|", 1)[0])
             window = self.windows[eid] = Window(last)
-        window.events.append(e)
-        window.seen = e.timestamp
+        window.add(e)
         note_entry(step.batch, getattr(e, "evidence", None))
         head.version = e.originator_version
         step.batch.heads[eid] = head
         pub, rec = ts(e.published_at), ts(e.timestamp)
+        step.batch.seen[eid] = rec
         if name_of(e) == "ClaimRetracted":
             step.batch.retractions.append((eid, e.entry_id, e.originator_version, rec))
             for (ceid, version), row in step.citations.items():
@@ -167,18 +201,19 @@ class EngagementRows:
         empty = dumps(new_state(e))
         head = Head(eid, e.track, json.loads(empty), None, None, key_of(e), e.originator_version, 0)
         head.open_published_json = head.open_recorded_json = empty
-        step.heads[eid] = step.batch.heads[eid] = head
-        step.initial[eid] = empty
-        step.timelines[eid] = {}
-        step.merged.add(eid)
+        self.heads[eid] = step.batch.heads[eid] = head
+        step.batch.seen[eid] = ts(e.timestamp)
+        self.initial[eid] = empty
+        self.timelines[eid] = {}
+        self.merged.add(eid)
         self.windows[eid] = Window(None)
 
     def _lands_quietly(self, e: Any, head: Head, step: Step, pub: str, rec: str) -> bool:
         """Cite a late event; True when it changes nothing at its published place."""
         eid = head.engagement_id
-        timeline = self._timeline(head, step)
+        timeline = self._timeline(head)
         earlier = [f for f in timeline if f <= pub]
-        base = timeline[max(earlier)] if earlier else self._initial(eid, step)
+        base = timeline[max(earlier)] if earlier else self._initial(eid)
         before = step.parsed.get(base)
         if before is None:
             before = step.parsed[base] = json.loads(base)
@@ -192,10 +227,10 @@ class EngagementRows:
         """Fold again everything published from ``start`` on, from the row valid before it."""
         eid, batch = head.engagement_id, step.batch
         begin = ts(start)
-        timeline = self._timeline(head, step)
+        timeline = self._timeline(head)
         earlier = [f for f in timeline if f < begin]
         base_from = max(earlier) if earlier else None
-        base = timeline[base_from] if base_from is not None else self._initial(eid, step)
+        base = timeline[base_from] if base_from is not None else self._initial(eid)
         events = self._published_since(e, start, step)
         # Rows and changes from ``begin`` on are redone (in the database too: Batch.cuts).
         batch.cuts[eid] = min(begin, batch.cuts.get(eid, begin))
@@ -237,27 +272,32 @@ class EngagementRows:
             stream: Any = self.app.events.get(
                 e.originator_id, gt=first - 1, lte=e.originator_version
             )
-            window = Window(start - _TICK, [x for x in stream if x.published_at >= start])
+            window = Window(start - _TICK)
+            for x in stream:
+                if x.published_at >= start:
+                    window.add(x)
             self.windows[eid] = window
-        window.events = visible(window.events)  # drops withdrawn claims and the retractions
+        if window.withdrawn:  # drop the withdrawn claims and the retraction
+            window.events = visible(window.events)
+            window.withdrawn = False
         return [x for x in window.events if x.published_at >= start]
 
-    def _timeline(self, head: Head, step: Step) -> dict[str, str]:
+    def _timeline(self, head: Head) -> dict[str, str]:
         """valid_from -> state of the engagement's published rows (database + this batch)."""
         eid = head.engagement_id
-        timeline = step.timelines.setdefault(eid, {})
-        if eid not in step.merged:
+        timeline = self.timelines.setdefault(eid, {})
+        if eid not in self.merged:
             for frm, state in self.view.published_states(eid):
-                timeline.setdefault(frm, state)  # rows written in this batch are newer
-            step.merged.add(eid)
+                timeline.setdefault(frm, state)  # rows written since are newer
+            self.merged.add(eid)
         return timeline
 
-    def _initial(self, eid: str, step: Step) -> str:
+    def _initial(self, eid: str) -> str:
         """The state of the engagement as just opened (its version 1, ``Opened``)."""
-        if eid not in step.initial:
+        if eid not in self.initial:
             opened = next(iter(self.app.events.get(UUID(eid), lte=1)))
-            step.initial[eid] = dumps(new_state(opened))
-        return step.initial[eid]
+            self.initial[eid] = dumps(new_state(opened))
+        return self.initial[eid]
 
     def _recompute(self, eid: str, e: Any, step: Step) -> None:
         """Fold an engagement whose head we do not have from its whole stream."""
@@ -265,7 +305,9 @@ class EngagementRows:
         stream: list[Any] = list(self.app.events.get(UUID(eid), lte=e.originator_version))
         opened: Any = stream[0]
         shown = visible(stream)
-        self.windows[eid] = Window(None, shown[1:])
+        window = self.windows[eid] = Window(None)
+        for x in shown[1:]:
+            window.add(x)
         state = new_state(opened)
         head = Head(eid, opened.track, state, None, None, key_of(opened), e.originator_version, 0)
         withdrawn = [x for x in stream if name_of(x) == "ClaimRetracted"]
@@ -291,10 +333,11 @@ class EngagementRows:
             batch.versions[(eid, PUBLISHED, frm)] = (head.track, to, rows[frm])
         if froms:
             head.open_published, head.open_published_json = froms[-1], rows[froms[-1]]
-        step.timelines[eid] = rows
-        step.merged.add(eid)
+        self.timelines[eid] = rows
+        self.merged.add(eid)
         self._put_version(step, head, RECORDED, ts(e.timestamp), last)
-        step.heads[eid] = batch.heads[eid] = head
+        self.heads[eid] = batch.heads[eid] = head
+        batch.seen[eid] = ts(e.timestamp)
 
     # ------------------------------------------------------------------ rows
     def _change_row(self, head: Head, e: Any, ch: dict[str, Any]) -> tuple[Any, ...]:
@@ -346,7 +389,7 @@ class EngagementRows:
         batch.versions[(head.engagement_id, clock, at)] = (head.track, OPEN, state)
         if clock == PUBLISHED:
             head.open_published, head.open_published_json = at, state
-            step.timelines.setdefault(head.engagement_id, {})[at] = state
+            self.timelines.setdefault(head.engagement_id, {})[at] = state
         else:
             head.open_recorded, head.open_recorded_json = at, state
 

@@ -28,6 +28,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from projections.briefing import name_of
 from projections.engagements import EngagementRows, Step, dumps, note_entry
+from projections.evidence import refresh_summaries
 from projections.views import Batch, ReadModel, ts
 from tracker.application import TrackerApp
 from tracker.domain import Feed, Track
@@ -48,6 +49,10 @@ def _topics() -> list[str]:
 
 
 TOPICS = _topics()
+
+
+def _engagement(e: Any) -> bool:
+    return isinstance(e, Engagement.Event)
 
 
 @dataclass
@@ -89,7 +94,8 @@ class BriefingProjector:
         result = CatchUpResult(position=self.position())
         self._load_names()
         if result.position != self._windows_at:  # someone else moved the read model
-            self._engagements.windows.clear()
+            self._engagements.forget()
+        latest = ""  # recorded_at of the latest engagement event folded
         while until is None or result.position < until:
             notes = self.app.recorder.select_notifications(
                 start=result.position,
@@ -101,21 +107,29 @@ class BriefingProjector:
             if not notes:
                 break
             events = [self.app.mapper.to_domain_event(n) for n in notes]
-            batch = self.process(events)
             try:
+                batch = self.process(events)
                 self.view.write(batch, Tracking(self.name, notes[-1].id))
             except IntegrityError:
                 # Another projector advanced first: start again from where it got to.
+                self._engagements.forget()
                 result.position = self.position()
                 self._load_names()
-                self._engagements.windows.clear()
                 continue
+            except BaseException:
+                # What is in memory may be ahead of the database now.
+                self._engagements.forget()
+                self._windows_at = -1
+                raise
             result.position = self._windows_at = notes[-1].id
             self._engagements.prune()
+            latest = max([latest, *batch.seen.values()])
             result.events += len(notes)
             result.batches += 1
             if progress is not None:
                 progress(len(notes))
+        if latest:
+            refresh_summaries(self.view, latest)
         return result
 
     def _load_names(self) -> None:
@@ -127,8 +141,8 @@ class BriefingProjector:
     # ------------------------------------------------------------------ folding
     def process(self, events: Sequence[Any]) -> Batch:
         """Fold a batch of events into a :class:`Batch` of row changes (no writes)."""
-        eng_ids = sorted({str(e.originator_id) for e in events if isinstance(e, Engagement.Event)})
-        step = Step(heads=self.view.load_heads(eng_ids) if eng_ids else {})
+        self._engagements.load({str(e.originator_id) for e in events if _engagement(e)})
+        step = Step()
         feed_names = [
             self._feed_names[str(e.originator_id)]
             for e in events
@@ -137,7 +151,7 @@ class BriefingProjector:
         feeds = self.view.load_feed_rows(sorted(set(feed_names)))
         batch = step.batch
         for e in events:
-            if isinstance(e, Engagement.Event):
+            if _engagement(e):
                 self._engagements.fold(e, step)
             elif isinstance(e, Track.Event):
                 self._track(e, batch)

@@ -2,8 +2,11 @@
 
 "As of D" means, by default, everything *published* up to D (clock ``published``); with
 ``as_recorded`` it means what this system had recorded by D (clock ``recorded``). Both read
-version rows valid at D plus the citations and track items visible at D, so the cost does
-not grow with the length of the history.
+the version rows valid at D (index ``tr_versions_asof``), the evidence of each engagement
+(a stored summary once it is quiet, else its citation rows: :mod:`projections.evidence`),
+the positions and developments of the last ``DEFAULT_HORIZON``, and the latest changes; so
+what one briefing reads depends on how busy the track was lately, not on how long it has
+been followed (benchmarks/bench_projections.py: median and p95 at 10k and 1M events).
 """
 
 from __future__ import annotations
@@ -13,36 +16,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.briefing import delegation_field
+from projections.evidence import Evidence, Summary, iso_ts, stories
 from projections.views import OPEN, PUBLISHED, RECORDED, ReadModel, ts
 from tracker.values import DelegationLevel, iso
 
 DEFAULT_STALE_AFTER = timedelta(days=30)
-EVIDENCE_SHOWN = 5
-
-
-def _iso_ts(value: str | None) -> str | None:
-    """Storage timestamp -> the ``...Z`` ISO form used in every JSON output."""
-    if value is None:
-        return None
-    return iso(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC))
-
-
-def _evidence(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
-    seen: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        if r["story"] not in seen:
-            seen[r["story"]] = {
-                "title": r["title"],
-                "link": r["link"],
-                "source": r["source"],
-                "published_at": _iso_ts(r["published_at"]),
-                "extractor_version": r.get("extractor_version"),
-            }
-    items = list(seen.values())
-    if len(items) > EVIDENCE_SHOWN:
-        items = items[:1] + items[-(EVIDENCE_SHOWN - 1) :]
-    return items, len(seen)
+#: Positions and developments shown: those stated or reported again within this long.
+DEFAULT_HORIZON = timedelta(days=120)
+_iso_ts = iso_ts
+_evidence = stories
 
 
 def _level_rank(level: str | None) -> int:
@@ -59,22 +41,26 @@ def briefing(
     now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     changes_shown: int = 25,
+    horizon: timedelta | None = DEFAULT_HORIZON,
 ) -> dict[str, Any]:
-    """The briefing document for ``track`` (DESIGN.md shape, stable snake_case keys)."""
+    """The briefing document for ``track`` (DESIGN.md shape, stable snake_case keys).
+
+    Every engagement valid at the date is listed; positions and developments only when
+    stated or reported again within ``horizon`` before it (None: all of them).
+    """
     clock = RECORDED if as_recorded else PUBLISHED
     moment = as_of or now or datetime.now(UTC)
     at = ts(moment) if as_of is not None else OPEN[:-1] + "8Z"  # "now": every current row
     tracks = {t["slug"]: t for t in view.tracks()}
     info = tracks.get(track, {"slug": track, "title": track, "parties": []})
-    states = view.engagement_states(track, clock, at)
-    by_engagement: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for c in view.citations(track, clock, at):
-        by_engagement[c["engagement_id"]][c["field"]].append(c)
+    states = view.engagement_rows(track, clock, at)
+    moving = sorted(state["id"] for state, summary in states if summary is None)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in view.citations_of(moving, clock, at):
+        rows[c["engagement_id"]].append(c)
     engagements, rumours = [], []
-    for state in states:
-        cites = by_engagement.get(state["id"], {})
+    for state, summary in states:
+        cites = Summary(summary) if summary is not None else Evidence(rows.get(state["id"], []))
         doc = _engagement_doc(state, cites, info["parties"])
         if state["kind"] == "summit" and state.get("rumour"):
             rumours.append(_rumour_doc(state, cites, moment, stale_after))
@@ -82,7 +68,8 @@ def briefing(
             engagements.append(doc)
     engagements.sort(key=lambda e: (e["date"] or e["first_published"] or "", e["id"]), reverse=True)
     rumours.sort(key=lambda r: r["since"] or "", reverse=True)
-    items = view.track_items(track, clock, at)
+    since = ts(moment - horizon) if horizon is not None else None
+    items = view.track_items(track, clock, at, since)
     positions = [_position_doc(i) for i in items if i["kind"] == "position"]
     developments = _developments(items)
     changes = [
@@ -128,15 +115,13 @@ def briefing(
 
 
 def _engagement_doc(
-    state: dict[str, Any], cites: dict[str, list[dict[str, Any]]], track_parties: list[str]
+    state: dict[str, Any], cites: Evidence, track_parties: list[str]
 ) -> dict[str, Any]:
-    status_rows = [r for f, rows in cites.items() if f.startswith("status:") for r in rows]
-    all_rows = [r for rows in cites.values() for r in rows]
-    evidence, corroboration = _evidence(status_rows or all_rows)
-    _, total = _evidence(all_rows)
+    evidence, corroboration = cites.status()
+    total = cites.total()
     delegations = []
     for party, d in sorted(state["delegations"].items()):
-        ev, n = _evidence(cites.get(delegation_field(party, d["head"], d["level"]), []))
+        ev, n = cites.field(delegation_field(party, d["head"], d["level"]))
         previous = d.get("previous")
         delegations.append(
             {
@@ -154,7 +139,7 @@ def _engagement_doc(
         )
     expected = []
     for party, x in sorted(state["expected"].items()):
-        ev, _n = _evidence(cites.get(f"expected:{party}", []))
+        ev, _n = cites.field(f"expected:{party}")
         expected.append(
             {
                 "party": party,
@@ -177,7 +162,7 @@ def _engagement_doc(
             {
                 "field": fld,
                 "values": [
-                    {"value": v, "evidence": _evidence(cites.get(k, []))[0]}
+                    {"value": v, "evidence": cites.field(k)[0]}
                     for v, k in zip(values, keys, strict=True)
                 ],
             }
@@ -217,20 +202,19 @@ def _shift(previous: dict[str, Any] | None, level: str | None) -> dict[str, Any]
 
 def _rumour_doc(
     state: dict[str, Any],
-    cites: dict[str, list[dict[str, Any]]],
+    cites: Evidence,
     moment: datetime,
     stale_after: timedelta,
 ) -> dict[str, Any]:
     rumour = state["rumour"]
-    rows = cites.get("status:rumored", [])
-    evidence, corroboration = _evidence(rows)
-    last = max((r["published_at"] for r in rows), default=None)
+    evidence, corroboration = cites.field("status:rumored")
+    last = cites.last("status:rumored")
     status = rumour["status"]
     if status == "open" and last is not None:
         last_dt = datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         if moment - last_dt > stale_after:
             status = "stale"
-    denial, _ = _evidence(cites.get("rumour:denied", []))
+    denial, _ = cites.field("rumour:denied")
     return {
         "id": state["id"],
         "kind": "summit",

@@ -52,6 +52,12 @@ TABLES = [
         entry_id TEXT NOT NULL, story TEXT, published_at TEXT NOT NULL,
         recorded_at TEXT NOT NULL, retracted_at TEXT, payload TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS tr_items_track ON tr_items (track, published_at)",
+    "CREATE INDEX IF NOT EXISTS tr_items_fact ON tr_items (track, fact, published_at)",
+    # One row per engagement: when it last moved, and what its evidence comes to once quiet.
+    """CREATE TABLE IF NOT EXISTS tr_summaries (
+        engagement_id TEXT PRIMARY KEY, track TEXT NOT NULL, seen TEXT NOT NULL,
+        stale INTEGER NOT NULL, until_published TEXT, until_recorded TEXT, summary TEXT)""",
+    "CREATE INDEX IF NOT EXISTS tr_summaries_stale ON tr_summaries (stale, seen)",
     """CREATE TABLE IF NOT EXISTS tr_feeds (
         name TEXT PRIMARY KEY, url TEXT NOT NULL, entries INTEGER NOT NULL,
         registered_at TEXT, last_new_at TEXT, failing_since TEXT, last_error TEXT,
@@ -66,7 +72,15 @@ DROP = [
     "DROP TABLE IF EXISTS tr_tracks",
     "DROP TABLE IF EXISTS tr_items",
     "DROP TABLE IF EXISTS tr_feeds",
+    "DROP TABLE IF EXISTS tr_summaries",
 ]
+
+#: A citation with what the briefing shows of its entry.
+_CITED = (
+    "c.engagement_id, c.field, c.story, c.entry_id, c.published_at, c.recorded_at, "
+    "c.retracted_at, c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
+    "JOIN tr_entries e ON e.entry_id = c.entry_id"
+)
 
 #: Key of the withdrawn entries in a stored head's state (see ``Head.retracted``).
 RETRACTED = "retracted_entries"
@@ -209,6 +223,13 @@ class SqlReadModel(ReadModel):
         )
         self._many(
             c,
+            "INSERT INTO tr_summaries VALUES (?,?,?,1,NULL,NULL,NULL) ON CONFLICT "
+            "(engagement_id) DO UPDATE SET seen = excluded.seen, stale = 1, "
+            "until_published = NULL, until_recorded = NULL, summary = NULL",
+            ((e, h.track, b.seen.get(e, "")) for e, h in b.heads.items()),
+        )
+        self._many(
+            c,
             "INSERT INTO tr_heads VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (engagement_id) DO UPDATE "
             "SET state = excluded.state, open_published = excluded.open_published, "
             "open_recorded = excluded.open_recorded, last_key = excluded.last_key, "
@@ -286,7 +307,72 @@ class SqlReadModel(ReadModel):
                 c.execute(stmt)
             self._delete_tracking(c, PROJECTIONS)
 
+    # --- evidence summaries --------------------------------------------------------
+    def stale_summaries(self, before: str) -> list[tuple[str, str]]:
+        rows = self._select(
+            "SELECT engagement_id, seen FROM tr_summaries WHERE stale = 1 AND seen < ? "
+            "ORDER BY seen",
+            (before,),
+        )
+        return [(r["engagement_id"], r["seen"]) for r in rows]
+
+    def summary_source(self, engagement_id: str) -> tuple[list[dict[str, Any]], str, str]:
+        rows = self._select(
+            f"SELECT {_CITED} WHERE c.engagement_id = ? ORDER BY c.published_at, c.version",
+            (engagement_id,),
+        )
+        standing = [r for r in rows if r["retracted_at"] is None]
+        published = max((r["published_at"] for r in standing), default="")
+        # A withdrawn citation shows on the recorded clock until it was withdrawn.
+        recorded = max((r["retracted_at"] or r["recorded_at"] for r in rows), default="")
+        return standing, published, recorded
+
+    def save_summary(
+        self, engagement_id: str, seen: str, published: str, recorded: str, summary: Any
+    ) -> bool:
+        with self._txn(commit=True) as c:
+            self._exec(
+                c,
+                "UPDATE tr_summaries SET stale = 0, until_published = ?, until_recorded = ?, "
+                "summary = ? WHERE engagement_id = ? AND seen = ? AND stale = 1",
+                (published, recorded, _dumps(summary), engagement_id, seen),
+            )
+            return bool(getattr(getattr(c, "sqlite_cursor", c), "rowcount", 1))
+
     # --- queries ------------------------------------------------------------------
+    def engagement_rows(
+        self, track: str, clock: str, at: str
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        until = "until_recorded" if clock == RECORDED else "until_published"
+        rows = self._select(
+            "SELECT v.state, s.summary FROM tr_versions v LEFT JOIN tr_summaries s "
+            f"ON s.engagement_id = v.engagement_id AND s.stale = 0 AND s.{until} <= ? "
+            "WHERE v.track = ? AND v.clock = ? AND v.valid_to > ? AND v.valid_from <= ?",
+            (at, track, clock, at, at),
+        )
+        return [
+            (json.loads(r["state"]), json.loads(r["summary"]) if r["summary"] else None)
+            for r in rows
+        ]
+
+    def citations_of(self, engagement_ids: list[str], clock: str, at: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(engagement_ids), 500):
+            chunk = engagement_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            if clock == RECORDED:
+                where = "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)"
+                params: tuple[Any, ...] = (*chunk, at, at)
+            else:
+                where = "c.published_at <= ? AND c.retracted_at IS NULL"
+                params = (*chunk, at)
+            out += self._select(
+                f"SELECT {_CITED} WHERE c.engagement_id IN ({marks}) AND {where} "
+                "ORDER BY c.engagement_id, c.published_at, c.version",
+                params,
+            )
+        return out
+
     def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
         rows = self._select(
             "SELECT state FROM tr_versions WHERE track = ? AND clock = ? AND valid_to > ? "
@@ -342,19 +428,36 @@ class SqlReadModel(ReadModel):
             out.append(d)
         return out
 
-    def track_items(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+    def track_items(
+        self, track: str, clock: str, at: str, since: str | None = None
+    ) -> list[dict[str, Any]]:
         if clock == RECORDED:
             where = "i.recorded_at <= ? AND (i.retracted_at IS NULL OR i.retracted_at > ?)"
-            params: tuple[Any, ...] = (track, at, at)
+            visible: tuple[Any, ...] = (at, at)
         else:
             where = "i.published_at <= ? AND i.retracted_at IS NULL"
-            params = (track, at)
-        rows = self._select(
+            visible = (at,)
+        select = (
             "SELECT i.*, e.title, e.link, e.source FROM tr_items i "
-            "LEFT JOIN tr_entries e ON e.entry_id = i.entry_id "
-            f"WHERE i.track = ? AND {where} ORDER BY i.published_at",
-            params,
+            f"LEFT JOIN tr_entries e ON e.entry_id = i.entry_id WHERE i.track = ? AND {where}"
         )
+        if since is None:
+            rows = self._select(f"{select} ORDER BY i.published_at, i.item_id", (track, *visible))
+        else:
+            # Recent items, then the earlier reports of the developments reported recently.
+            rows = self._select(
+                f"{select} AND i.published_at > ? ORDER BY i.published_at",
+                (track, *visible, since),
+            )
+            facts = sorted({r["fact"] for r in rows if r["kind"] == "development"})
+            for i in range(0, len(facts), 500):
+                chunk = facts[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self._select(
+                    f"{select} AND i.fact IN ({marks}) AND i.published_at <= ?",
+                    (track, *visible, *chunk, since),
+                )
+            rows.sort(key=lambda r: (r["published_at"], r["item_id"]))
         for r in rows:
             r["payload"] = json.loads(r["payload"])
         return rows

@@ -71,6 +71,7 @@ class Batch:
     # (track, entry_id, before_recorded, retracted_at)
     item_retractions: list[tuple[str, str, str, str]] = field(default_factory=list)
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)  # engagement id -> latest recorded_at
 
     def __len__(self) -> int:
         return (
@@ -116,9 +117,36 @@ class ReadModel(ABC):
     def reset(self) -> None:
         """Drop every projected row and tracking position (a rebuild starts from zero)."""
 
+    # --- evidence summaries (projections.evidence) ------------------------------------
+    @abstractmethod
+    def stale_summaries(self, before: str) -> list[tuple[str, str]]:
+        """(engagement id, seen) of engagements without a summary, quiet since ``before``."""
+
+    @abstractmethod
+    def summary_source(self, engagement_id: str) -> tuple[list[dict[str, Any]], str, str]:
+        """Its standing citation rows (oldest first), and from when on they all show:
+        (rows, on the published clock, on the recorded clock)."""
+
+    @abstractmethod
+    def save_summary(
+        self, engagement_id: str, seen: str, published: str, recorded: str, summary: Any
+    ) -> bool:
+        """Store a summary unless the engagement moved since ``seen``; True when stored."""
+
     # --- queries -------------------------------------------------------------------
     @abstractmethod
     def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def engagement_rows(
+        self, track: str, clock: str, at: str
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each engagement state valid at ``at``, with its evidence summary if it stands."""
+
+    @abstractmethod
+    def citations_of(
+        self, engagement_ids: list[str], clock: str, at: str
+    ) -> list[dict[str, Any]]: ...
 
     @abstractmethod
     def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
@@ -129,7 +157,11 @@ class ReadModel(ABC):
     ) -> list[dict[str, Any]]: ...
 
     @abstractmethod
-    def track_items(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
+    def track_items(
+        self, track: str, clock: str, at: str, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Positions and development reports visible at ``at``; with ``since``, only the
+        positions published after it and the developments reported again after it."""
 
     @abstractmethod
     def tracks(self) -> list[dict[str, Any]]: ...

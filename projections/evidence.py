@@ -1,0 +1,117 @@
+"""The evidence behind each engagement field, as of a date: from citation rows or a summary.
+
+A briefing shows, for every field of every engagement, up to ``EVIDENCE_SHOWN`` distinct
+stories (the first and the latest) and how many there are. Counting them from the citation
+rows valid at D costs as much as the engagement has citations, and a briefing lists every
+engagement of the track: that grows with history. So once an engagement has been quiet for
+``SUMMARY_IDLE`` (no event recorded), the projector stores what its citations come to
+(:func:`summarize`, in ``tr_summaries``); any later citation or retraction marks it stale in
+the same transaction that writes it. A summary stands for every date after its last
+citation (published clock) or its last citation and retraction (recorded clock), so only the
+engagements still moving around D are counted from their rows. Both ways give the same
+document (tests/test_projections_scale.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from projections.views import ReadModel, ts
+
+EVIDENCE_SHOWN = 5
+#: An engagement with no event recorded for this long gets a summary of its evidence.
+SUMMARY_IDLE = timedelta(days=3)
+
+
+def iso_ts(value: str | None) -> str | None:
+    """Storage timestamp -> the ``...Z`` ISO form used in every JSON output."""
+    if value is None:
+        return None
+    return value[:19] + "Z" if value.endswith(".000000Z") else value
+
+
+def stories(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["story"] not in seen:
+            seen[r["story"]] = {
+                "title": r["title"],
+                "link": r["link"],
+                "source": r["source"],
+                "published_at": iso_ts(r["published_at"]),
+                "extractor_version": r.get("extractor_version"),
+            }
+    items = list(seen.values())
+    if len(items) > EVIDENCE_SHOWN:
+        items = items[:1] + items[-(EVIDENCE_SHOWN - 1) :]
+    return items, len(seen)
+
+
+class Evidence:
+    """One engagement's evidence, counted from its citation rows (oldest first)."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self._fields: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            self._fields[r["field"]].append(r)
+        self._rows = rows
+
+    def field(self, key: str) -> tuple[list[dict[str, Any]], int]:
+        """Stories behind one citation field (``status:held``, ``delegation:RU:lavrov``...)."""
+        return stories(self._fields.get(key, []))
+
+    def status(self) -> tuple[list[dict[str, Any]], int]:
+        """Stories behind the engagement's status reports (every report when there is none)."""
+        rows = [r for f, rows in self._fields.items() if f.startswith("status:") for r in rows]
+        return stories(rows or self._rows)
+
+    def total(self) -> int:
+        return stories(self._rows)[1]
+
+    def last(self, key: str) -> str | None:
+        """When the latest report behind a field was published (storage timestamp)."""
+        return max((r["published_at"] for r in self._fields.get(key, [])), default=None)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything the methods above can answer, as JSON (see :class:`Summary`)."""
+        return {
+            "fields": {k: [*self.field(k), self.last(k)] for k in self._fields},
+            "status": list(self.status()),
+            "total": self.total(),
+        }
+
+
+class Summary(Evidence):
+    """The same answers, read from a stored :meth:`Evidence.summary`."""
+
+    def __init__(self, summary: dict[str, Any]):
+        self._summary = summary
+
+    def field(self, key: str) -> tuple[list[dict[str, Any]], int]:
+        items, n, _last = self._summary["fields"].get(key, ([], 0, None))
+        return items, n
+
+    def status(self) -> tuple[list[dict[str, Any]], int]:
+        items, n = self._summary["status"]
+        return items, n
+
+    def total(self) -> int:
+        return int(self._summary["total"])
+
+    def last(self, key: str) -> str | None:
+        return self._summary["fields"].get(key, ([], 0, None))[2]
+
+
+def refresh_summaries(view: ReadModel, latest: str, *, idle: timedelta = SUMMARY_IDLE) -> int:
+    """Summarise every engagement with no event recorded for ``idle`` before ``latest`` (the
+    latest event folded, a storage timestamp); returns how many summaries were stored."""
+    before = datetime.fromisoformat(latest) - idle
+    done = 0
+    for eid, seen in view.stale_summaries(ts(before)):
+        rows, until_published, until_recorded = view.summary_source(eid)
+        summary = Evidence(rows).summary()
+        done += view.save_summary(eid, seen, until_published, until_recorded, summary)
+    return done

@@ -139,7 +139,11 @@ class _Daemon:
         with self._host_slot(feed) as got:
             if not got:
                 return
-            report = self.tracker.poll([feed], stop=self.stop)
+            try:
+                report = self.tracker.poll([feed], stop=self.stop)
+            except Exception:  # the store failing, or a bug: say so, retry at the next run
+                log.exception("poll %s: could not complete; retrying at its next run", feed.name)
+                return
         if report.abandoned:
             log.info("poll %s: abandoned (stopping); the next start polls it again", feed.name)
             return

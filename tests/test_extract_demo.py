@@ -23,10 +23,10 @@ from tracker.extract import extract
 from tracker.values import Claim, ClaimType, DelegationLevel, EntryText
 
 DEMO = Path(tracker.__file__).parent / "demo"
-# Measured when the rules last changed (extractor 1.10: micro-F1 0.748 over 207 expected claim
-# types, 160 found, 61 extra). Raise it
-# when the extractor improves; never lower it to make a change pass.
-MICRO_F1_FLOOR = 0.74
+# Measured when the rules last changed (extractor 1.11: micro-F1 0.785 over 207 expected claim
+# types, 168 found, 53 extra). Raise it when the extractor improves; never lower it to make a
+# change pass.
+MICRO_F1_FLOOR = 0.78
 
 
 @cache
@@ -205,3 +205,41 @@ def test_the_alaska_summit_is_scheduled_with_its_date_and_venue():
     c = one(claims_of("wire-east", "wire-east:20250809:078"), ClaimType.SUMMIT_SCHEDULED)
     assert set(c.parties) >= {"RU", "US"} and c.date == date(2025, 8, 15)
     assert c.venue in ("Alaska", "Anchorage")
+
+
+def test_the_kremlin_decree_names_medinsky_as_head_not_the_deputy_ministers_beside_him():
+    d = one(
+        claims_of(
+            "capital-desk",
+            "tag:capital-desk.example,2025-05-15:/diplomacy/medinsky-not-putin-kremlin-line-up",
+        ),
+        ClaimType.DELEGATION_ANNOUNCED,
+    )
+    assert (d.party, d.head, d.head_title, d.level) == (
+        "RU",
+        "Vladimir Medinsky",
+        "presidential aide",
+        DelegationLevel.SENIOR_OFFICIAL,
+    )
+
+
+def test_a_summit_set_for_aug_15_is_scheduled_in_alaska():
+    c = one(
+        claims_of("global-brief", "https://global-brief.example/a/48443"),
+        ClaimType.SUMMIT_SCHEDULED,
+    )
+    assert (c.venue, c.date) == ("Alaska", date(2025, 8, 15))
+
+
+def test_proposing_talks_rather_than_a_ceasefire_is_a_proposal_not_a_rescheduling():
+    found = claims_of(
+        "capital-desk",
+        "tag:capital-desk.example,2025-05-11:/diplomacy/analysis-kremlin-istanbul-gambit",
+    )
+    assert not [c for c in found if c.type is ClaimType.TALKS_RESCHEDULED]
+    assert one(found, ClaimType.TALKS_PROPOSED).proposer == "RU"
+
+
+def test_istanbul_hosting_the_2022_talks_is_dated_background():
+    held = one(claims_of("wire-east", "wire-east:20250511:011"), ClaimType.TALKS_HELD)
+    assert (held.date, held.venue) == (date(2022, 3, 1), "Istanbul")

@@ -51,7 +51,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.10.0"
+EXTRACTOR_VERSION = "1.11.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -162,7 +162,14 @@ def _combine(a: Claim, b: Claim) -> Claim:
     return replace(a, **updates) if updates else a  # type: ignore[arg-type]
 
 
-_ANAPHORA = re.compile(r"^(?:The|This|That|Such a)\s+(?:meeting|talks|summit|visit|negotiations)\b")
+# A sentence that refers back to the meeting already claimed: "The meeting, proposed by
+# France, …", "The envoy's visit came days before …", "The president announced the meeting".
+_ANAPHORA = re.compile(
+    r"^(?:The|This|That|Such a|Their|His|Her|Its)\s+(?:[\w-]+(?:['’]s)?\s+){0,2}?"
+    r"(?:meeting|talks|summit|visit|trip|negotiations)\b|"
+    r"\b(?:announced|confirmed|described|called|praised|hailed|critici[sz]ed|welcomed|"
+    r"dismissed)\s+the\s+(?:meeting|summit|talks|visit|negotiations)\b"
+)
 _MEETING_TYPES = {t for t in ClaimType if t.value.startswith(("talks_", "summit_"))}
 
 
@@ -174,7 +181,7 @@ def merge(claims: Iterable[Claim], d: Dictionaries | None = None) -> list[Claim]
     """
     out: list[Claim] = []
     for claim in claims:
-        if claim.type in _MEETING_TYPES and _ANAPHORA.match(claim.evidence):
+        if claim.type in _MEETING_TYPES and _ANAPHORA.search(claim.evidence):
             earlier = [i for i, k in enumerate(out) if k.type in _MEETING_TYPES]
             if earlier:
                 i = earlier[-1]
@@ -187,22 +194,45 @@ def merge(claims: Iterable[Claim], d: Dictionaries | None = None) -> list[Claim]
                 break
         else:
             out.append(claim)
-    return [c for c in out if not _superseded(c, out)]
+    kept_claims: list[Claim] = []
+    dropped: list[tuple[Claim, Claim]] = []
+    for c in out:
+        better = _superseded(c, out)
+        if better is None:
+            kept_claims.append(c)
+        else:
+            dropped.append((c, better))
+    for weaker, better in dropped:
+        # the better reading keeps what only the weaker one knew ("arrives in Ankara" gives
+        # the venue of the visit the summary reports as under way)
+        if better in kept_claims and _same_meeting_slots(better, weaker, d):
+            i = kept_claims.index(better)
+            kept_claims[i] = _combine(better, replace(weaker, parties=()))
+    return kept_claims
+
+
+def _same_meeting_slots(a: Claim, b: Claim, d: Dictionaries | None) -> bool:
+    pa, pb = set(a.parties), set(b.parties)
+    if not (pa and pb and (pa <= pb or pb <= pa)):
+        return False  # only the same sides' meeting: a visit the rumour merely mentions is not it
+    if a.venue and b.venue and not _same_place(a.venue, b.venue, d):
+        return False
+    return not (a.date and b.date and a.date != b.date)
 
 
 _SUMMIT_TYPES = {t for t in _MEETING_TYPES if t.value.startswith("summit_")}
 _DEFAULT_HELD = {ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD}
 
 
-def _superseded(claim: Claim, claims: list[Claim]) -> bool:
-    """A weaker reading of a meeting the entry reports better elsewhere.
+def _superseded(claim: Claim, claims: list[Claim]) -> Claim | None:
+    """The better reading of the same meeting that ``claim`` yields to, else None.
 
     Talks between exactly the parties of a summit claim are that summit seen from below; a
     "held" read only for want of any tense cue (confidence < 1) yields to a dated reading of
     the same kind of meeting.
     """
     if claim.type not in _MEETING_TYPES or claim.negated:
-        return False
+        return None
     parties = set(claim.parties)
     for other in claims:
         if other is claim or other.negated or other.type not in _MEETING_TYPES:
@@ -215,7 +245,7 @@ def _superseded(claim: Claim, claims: list[Claim]) -> bool:
             and parties
             and (claim.type in _DEFAULT_HELD) == (other.type in _DEFAULT_HELD)
         ):
-            return True  # the same meeting read as talks and as a summit, in the same phase
+            return other  # the same meeting read as talks and as a summit, in the same phase
         if (
             claim.type in (ClaimType.TALKS_SCHEDULED, ClaimType.SUMMIT_SCHEDULED)
             and claim.date is None
@@ -225,7 +255,7 @@ def _superseded(claim: Claim, claims: list[Claim]) -> bool:
             and parties
             and set(other.parties) == parties
         ):
-            return True  # "Johnson visits Ukraine … The PM will hold talks": one visit, under way
+            return other  # "Johnson visits Ukraine … The PM will hold talks": one visit, under way
         weak = claim.type in _DEFAULT_HELD and claim.confidence < 1
         kind = claim.type in _SUMMIT_TYPES
         overlap = not parties or not other.parties or bool(parties & set(other.parties))
@@ -235,5 +265,5 @@ def _superseded(claim: Claim, claims: list[Claim]) -> bool:
             and other.type not in _DEFAULT_HELD
             and (other.type in _SUMMIT_TYPES) == kind
         ):
-            return True
-    return False
+            return other
+    return None

@@ -52,6 +52,21 @@ def entry_context(sentences: list[str], d: Dictionaries, published: date | None)
     return out
 
 
+# A speaker's verb, unless what follows makes him the actor too ("Zelensky says he will go").
+_SPEAKS = re.compile(
+    r"\s+(?:(?:on\s+\w+day|again|also|earlier|later|repeatedly)\s+)?"
+    r"(?:(?:told|tells)(?:\s+(?!that\b)[\w’']+)?+|said|says|insisted|insists|added|adds|"
+    r"stressed|noted|announced|argued|claimed|claims|warned|warns)\b(?:\s+on\s+\w+day)?+(?:\s+that)?+\s+"
+    r"(?!(?:he|she|I|we|they|his|her|it|him)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_speaker(clause: str, m: Mention) -> bool:
+    """True for a person who only reports a statement ("Putin said Russia is ready …")."""
+    return m.kind == "person" and m.start >= 0 and _SPEAKS.match(clause, m.end) is not None
+
+
 def claim_date(clause: str, ctx: Context, direction: int) -> tuple[date | None, DatePrecision]:
     """The first date expression of ``clause``, resolved in ``direction`` (see dates.resolve)."""
     when, precision, _ = dates.resolve(clause, ctx.published, direction)
@@ -84,6 +99,16 @@ def make_claim(kind: ClaimType, clause: str, ctx: Context, direction: int, **kw:
     return Claim(**fields)  # type: ignore[arg-type]
 
 
+# Verbs whose object is the one invited or awaited, never the one who offers.
+_AWAITS = re.compile(r"wait for|invit|challeng", re.IGNORECASE)
+_COPULA = re.compile(
+    r"\s+(?:is|was|are|were|stands|stood|remains|would be|will be|has been|had been)"
+    r"(?:\s+(?:still|also|now|again|\w+ly))?\s+",
+    re.IGNORECASE,
+)
+_SUBJECT_GAP = re.compile(r"\s+(?:(?:again|now|also|formally|officially)\s+)?")
+
+
 def proposer_of(clause: str, mentions: list[Mention], verb: re.Match[str]) -> str | None:
     """The party behind a proposal: "X's proposal", "offer from X", else the subject."""
     after = [m for m in mentions if m.start >= verb.end() and m.party]
@@ -91,12 +116,33 @@ def proposer_of(clause: str, mentions: list[Mention], verb: re.Match[str]) -> st
         r"\s+(?:\w+\s+){0,2}?(?:from|by)\s+(?:the\s+)?$", clause[verb.end() : after[0].start] + " "
     ):
         return after[0].party
-    left = [m for m in mentions if m.end <= verb.start() and m.party]
+    # Only what this clause says counts (a side borrowed from elsewhere in the entry is not
+    # the subject); a city right before the verb speaks for its country ("Moscow proposes").
+    left = [
+        m
+        for m in mentions
+        if 0 <= m.end <= verb.start()
+        and (m.party or (m.place is not None and m.place.kind == "city"))
+    ]
+    if left and not left[-1].party:
+        city = left[-1]
+        if city.place is not None and _SUBJECT_GAP.fullmatch(clause[city.end : verb.start()]):
+            return city.place.code
+    left = [m for m in left if m.party]
     if left and re.fullmatch(r"[\s-]*", clause[left[-1].end : verb.start()]):
         return left[-1].party  # "US proposal", "Russian offer"
+    if left and _COPULA.fullmatch(clause[left[-1].end : verb.start()]):
+        return left[-1].party  # "Erdogan said Turkey was ready to host talks"
     for m in reversed(left):
         if re.match(r"['’]s?\b", clause[m.end : m.end + 2]) or re.match(
             r"\s+\w+['’]s\b", clause[m.end :]
         ):
             return m.party
-    return left[0].party if left else (after[0].party if after else None)
+    if left:
+        return left[0].party
+    if after and not _AWAITS.match(verb.group(0)):
+        return after[0].party  # "a proposal by …" cut short, "offer of talks, Russia"
+    # A clause without its subject ("… but wants a ceasefire first"): the first person named
+    # in the rest of the sentence or entry is the one who wants it.
+    borrowed = [m for m in mentions if m.start < 0 and m.kind == "person" and m.party]
+    return borrowed[0].party if borrowed else None

@@ -2,7 +2,8 @@
 
 dateparser would do more, but it costs milliseconds per call; the expressions that matter in
 headlines are few ("on Thursday", "next Friday", "May 15", "16 May", "tomorrow", "this week",
-"in June"), so a small resolver keeps extraction at thousands of entries per second.
+"in June"; for background "in March 2022", "in 2019", "last year", "last month"), so a small
+resolver keeps extraction at thousands of entries per second.
 """
 
 from __future__ import annotations
@@ -47,7 +48,12 @@ DATE_RE = re.compile(
       | (?P<rel>today|tonight|tomorrow|yesterday)
       | (?P<wk>(?P<wkq>this|next|last)\s+week)
       | (?P<wd>(?:(?P<wdq>next|this|last|coming)\s+)?(?P<wdn>{_WEEKDAY_ALT}))
+      | (?P<my>(?<!since\s)(?<!after\s)(?:(?:in|during|by|until|from|early|late|mid-?)\s+)?
+               (?P<m4>{_MONTH_ALT})\.?,?\s+(?P<y4>(?:19|20)\d\d)\b)
       | (?P<mo>(?:in|during|by|until|from|early|late|mid-?)\s+(?P<m3>{_MONTH_ALT})\b(?!\s+\d))
+      | (?P<rm>(?P<rmq>last|next|this)\s+month)
+      | (?P<yr>(?:in|during|by|until|of)\s+(?P<y5>(?:19|20)\d\d)\b(?![-–/]\d))
+      | (?P<ry>(?P<ryq>last|next)\s+year)
     )""",
 )
 
@@ -84,14 +90,22 @@ def resolve(
     """
     if published is None:
         return None, DatePrecision.UNKNOWN, ""
+    fallback: tuple[date | None, DatePrecision, str] = (None, DatePrecision.UNKNOWN, "")
     for m in DATE_RE.finditer(text):
         try:
             got = _resolve_match(m, published, direction)
         except ValueError:  # "February 30": not a date, keep looking
             continue
-        if got is not None:
-            return got[0], got[1], m.group(0)
-    return None, DatePrecision.UNKNOWN, ""
+        if got is None:
+            continue
+        if m.group("my") or m.group("yr") or m.group("ry"):
+            # A month or year with its year spelled out is often a side remark ("the sides,
+            # who last met in March 2022, meet on Friday"): any other date in the text wins.
+            if fallback[0] is None:
+                fallback = (got[0], got[1], m.group(0))
+            continue
+        return got[0], got[1], m.group(0)
+    return fallback
 
 
 def _resolve_match(
@@ -122,6 +136,21 @@ def _resolve_match(
             found = _nearest_weekday(published, weekday, -1)
             return (found - timedelta(days=7) if found == published else found), DatePrecision.DAY
         return _nearest_weekday(published, weekday, direction or 1), DatePrecision.DAY
+    if g["my"]:  # "in March 2022": background or a plan with its year spelled out
+        return date(int(g["y4"]), _MONTHS[g["m4"].lower()], 1), DatePrecision.MONTH
+    if g["rm"]:
+        step = {"last": -1, "next": 1, "this": 0}[g["rmq"].lower()]
+        index = published.year * 12 + published.month - 1 + step
+        return date(index // 12, index % 12 + 1, 1), DatePrecision.MONTH
+    if g["yr"] or g["ry"]:
+        year = (
+            int(g["y5"]) if g["yr"] else published.year + (-1 if g["ryq"].lower() == "last" else 1)
+        )
+        if year == published.year:
+            return None  # "in 2025" said in 2025 places nothing: keep looking
+        # A year alone (date = its 1 January, precision unknown) mostly marks background
+        # ("the sides last met in 2022"), which the engagement layer sets aside.
+        return date(year, 1, 1), DatePrecision.UNKNOWN
     if g["mo"]:
         month = _MONTHS[g["m3"].lower()]
         year = published.year

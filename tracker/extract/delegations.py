@@ -19,10 +19,18 @@ from tracker.values import Claim, ClaimType, DelegationLevel
 
 _I = re.IGNORECASE
 LEAD_RE = re.compile(
-    r"\b(?:led|headed) by\b|\b(?:to|will|would|shall)\s+(?:again\s+)?(?:lead|head)\b|"
+    r"\b(?:led|headed|chaired) by\b|\b(?:to|will|would|shall)\s+(?:again\s+)?(?:lead|head)\b|"
+    r"\bas (?:the\s+|its\s+)?(?:head|leader|chief) of\b|"
     r"\bleads?\b|\bleading\b|\bheads?\b(?!\s+(?:of\s+state|to|for|back|home))|"
-    r"\bat the helm\b|\bas (?:the\s+)?head of\b|\bhead of (?:the|its|\w+['’]s) delegation\b|"
+    r"\bat the helm\b|\bat (?:its|their|the) head\b|"
+    r"\bhead of (?:the|its|\w+['’]s) delegation\b|"
     r"\bnam\w+ .{0,60}\bto (?:lead|head)\b",
+    _I,
+)
+# Phrases whose head comes after them ("led by X", "sends X"); in every other phrase the head
+# comes first ("X will lead", "X as head of the delegation", "with X at the helm").
+_HEAD_AFTER = re.compile(
+    r"(?:led|headed|chaired) by|sends?|sent|sending|to send|will send|head of (?:the|its)",
     _I,
 )
 DELEGATION_NOUN = re.compile(
@@ -30,7 +38,11 @@ DELEGATION_NOUN = re.compile(
 )
 # "sends aide Medinsky", "will send Defence Minister Umerov": the object leads.
 SEND_RE = re.compile(r"\b(?:sends?|sent|sending|to send|will send)\b", _I)
-_SENT_OBJECT = re.compile(r"\s+(?:[\w-]+\s+){0,2}?[A-Z]|\s+(?:his|her|its)\s+")
+# The object of "sends": a (titled) person, not a place ("who Russia had sent to Istanbul").
+_SENT_OBJECT = re.compile(
+    r"\s+(?!(?:to|for|in|into|back|out|on|at|from|troops|weapons|aid)\b)"
+    r"(?:(?:[\w-]+\s+){0,2}?[A-Z]|(?:his|her|its)\s+)"
+)
 _HOSTING = re.compile(r"\s+(?:\w+\s+)?(?:received|receives|hosted|hosts|welcomed|welcomes)\b", _I)
 _SPEAKER_NEAR = re.compile(
     r"\b(?:says?|said|told|according to|believe\w*|confirm\w*|call(?:s|ed)|open(?:s|ed|ing)|"
@@ -46,17 +58,27 @@ def is_explicit(clause: str) -> re.Match[str] | None:
     if lead is not None and DELEGATION_NOUN.search(clause):
         return lead
     send = SEND_RE.search(clause)
-    if send is not None and re.match(
-        r"\s+(?:[\w-]+\s+){0,2}?[A-Z]|\s+(?:his|her|its)\s+", clause[send.end() :]
-    ):
+    if send is not None and _SENT_OBJECT.match(clause, send.end()):
         return send
     return None
 
 
 def _distance(m: Mention, phrase: re.Match[str]) -> int:
+    """Characters between ``m`` and the phrase, doubled plus a penalty on the wrong side.
+
+    The head sits on one side of its phrase: after "led by"/"sends", before "will lead"/"as
+    head of"/"at the helm". A name on the other side ("a decree signed by Putin names X as
+    head"; "X as head, alongside deputy ministers Y and Z") is taken only when nobody stands
+    on the right side.
+    """
+    after = _HEAD_AFTER.fullmatch(phrase.group(0)) is not None
     if m.end <= phrase.start():
-        return phrase.start() - m.end
-    return max(0, m.start - phrase.end())
+        gap, wrong = phrase.start() - m.end, after
+    elif m.start >= phrase.end():
+        gap, wrong = m.start - phrase.end(), not after
+    else:
+        return 0  # inside the phrase: "names aide Medinsky to lead"
+    return gap + (1000 if wrong else 0)
 
 
 def delegations(
@@ -81,6 +103,8 @@ def delegations(
             after = clause[m.end : m.end + 12]
             if _NOT_HEAD_BEFORE.search(before) or _SPEAKER_NEAR.search(after):
                 continue
+            if m.head is None and m.start < phrase.end() and phrase.start() < m.end:
+                continue  # "as leader of the delegation": the role itself, not a person
             party = str(m.party)
             if party not in best or _distance(m, phrase) < _distance(best[party], phrase):
                 best[party] = m

@@ -235,6 +235,16 @@ def _capitals() -> dict[str, str]:
     return {info["capital"]: code for code, info in countries.items() if info.get("capital")}
 
 
+@lru_cache(maxsize=1)
+def _capital_names() -> dict[str, str]:
+    return {code: city for city, code in _capitals().items()}
+
+
+def capital_of(code: str) -> str | None:
+    """The capital city of country ``code`` ("TR" -> "Ankara"), from places.yaml."""
+    return _capital_names().get(code)
+
+
 def _build_places() -> dict[str, Place]:
     data = _data("places.yaml")
     places: dict[str, Place] = {}

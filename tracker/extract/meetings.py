@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterator
 
 from tracker.extract import dates
-from tracker.extract.context import Context, claim_date, make_claim, proposer_of, speaker_of
+from tracker.extract.context import (
+    Context,
+    claim_date,
+    is_speaker,
+    make_claim,
+    proposer_of,
+    speaker_of,
+)
 from tracker.extract.delegations import delegations, is_explicit
 from tracker.extract.mentions import Mention
 from tracker.extract.patterns import (
@@ -53,12 +60,28 @@ def _leader_pair(clause: str, mentions: list[Mention]) -> bool:
     return False
 
 
+# An offer to host or mediate talks: the host offers a venue for delegations, and the leaders
+# it names are the ones it speaks to, not the ones who would meet.
+_HOSTING_OFFER = re.compile(
+    r"\b(?:ready|willing|prepared|eager|open|offer(?:s|ed|ing)?|propos\w+|stands? ready)\s+to\s+"
+    r"(?:(?:host|facilitate)(?:\s+(?:the|a|new|direct|peace|further|another|[\w’']+-[\w’']+)){0,3}"
+    r"\s+(?:talks|negotiations|round)\b|mediate\b)",
+    _I,
+)
+
+
 def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited: bool) -> bool:
     if re.search(r"\bsummits?\b", clause, _I) or _LEADERS_MEETING.search(clause):
         return True
+    if _HOSTING_OFFER.search(clause):
+        return False  # "Erdogan tells Putin Turkey is ready to host negotiations": talks
     if _leader_pair(clause, mentions):
         return True
-    people = [m for m in mentions if m.kind == "person" and m.party in parties]
+    people = [
+        m
+        for m in mentions
+        if m.kind == "person" and m.party in parties and not is_speaker(clause, m)
+    ]
     if not people:
         return False
     if any(m.level is not DelegationLevel.LEADER for m in people):
@@ -74,6 +97,20 @@ def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited:
     return len(led) == 1 and len(unled) >= 1 and (visited or hosted or talks)
 
 
+_RELATIVE = re.compile(r",\s+(?:who|which|whose|where)\s[^,]{3,80},", _I)
+_MEDIUM = re.compile(
+    r"\b(?:(?:in\s+)?(?:a\s+)?(?:phone\s+|telephone\s+|video\s+)?call with|phone|"
+    r"telephon\w*|video)\b",
+    _I,
+)
+_OWN_OFFER = re.compile(
+    r"\b(?:propos(?:es|ed|ing)|offer(?:s|ed|ing)?)\s+(?:to\s+(?:hold|host)\s+)?(?:an?\s+|the\s+)?"
+    r"(?:new\s+|fresh\s+|direct\s+|further\s+)*(?:(?:first|second|third|fourth|fifth|next|new)\s+)?"
+    r"(?:round|talks|negotiations|meeting)\b",
+    _I,
+)
+
+
 def meeting(
     clause: str,
     sentence: str,
@@ -85,7 +122,12 @@ def meeting(
 ) -> Iterator[Claim]:
     """The meeting claim of a clause (talks or summit, at its lifecycle stage), if any, and
     the delegations of the parties that take part in it."""
-    if NON_DIPLOMATIC.search(clause):
+    screened = clause
+    if PROPOSE_RE.search(clause):
+        # "offers to host talks in a call with Putin": the call carries the offer; the talks
+        # offered are still talks
+        screened = _MEDIUM.sub(" ", clause)
+    if NON_DIPLOMATIC.search(screened):
         return
     # An explicit delegation was claimed in _analyse_clause; go on only for the talks themselves.
     if is_explicit(clause) and (
@@ -115,8 +157,13 @@ def meeting(
         parties and venue and TEAM_TRAVEL.search(clause) and FUTURE_RE.search(clause)
     )  # "Russia's negotiators would travel to Istanbul for the third round"
     bare = not parties and BARE_TALKS.search(clause)  # "Second round held at Ciragan Palace"
+    # "Russia proposes second round of talks in Istanbul": the proposer names only itself;
+    # the engagement layer finds the other side from the track's earlier rounds.
+    offer = len(parties) == 1 and _OWN_OFFER.search(clause)
     if len(parties) < 2 and not (
-        bare or (parties and (visited or (verb and diplomatic) or multilateral or travelling))
+        bare
+        or offer
+        or (parties and (visited or (verb and diplomatic) or multilateral or travelling))
     ):
         return
     stance = SPEECH_RE.search(clause)
@@ -130,7 +177,6 @@ def meeting(
     ):
         return
     summit = is_summit(clause, mentions, parties, visited)
-    low = clause.lower()
     decline = DECLINE_RE.search(clause)
     if decline:
         who = speaker_of(clause, mentions, decline)
@@ -157,7 +203,9 @@ def meeting(
             )
         return  # a refusal to negotiate is a stance: position reports it
     hedged = bool(HEDGE_RE.search(clause))
-    kind, direction, extra = _lifecycle(clause, low, sentence, summit, hedged, mentions)
+    # ", who last met in March 2022," is background inside the clause: not its tense
+    core = _RELATIVE.sub(" ", clause)
+    kind, direction, extra = _lifecycle(core, core.lower(), sentence, summit, hedged, mentions)
     if kind is None:
         return
     if kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD) and extra.get("confidence"):

@@ -14,7 +14,7 @@ from datetime import date
 
 import pycountry
 
-from tracker.extract.lexicon import PARTY_KINDS, VENUE_KINDS, Dictionaries, Place
+from tracker.extract.lexicon import PARTY_KINDS, VENUE_KINDS, Dictionaries, Place, capital_of
 from tracker.values import DelegationLevel
 
 
@@ -37,8 +37,8 @@ class Mention:
 # A capitalised name right after a title: "Foreign Minister Sergey Lavrov", "Hamas leader
 # Khalil al-Hayya", "Sheikh Hamad bin Khalifa al-Thani".
 _NAME_AFTER = re.compile(
-    r"\s+((?:[A-Z][\w'’.-]+|al-\w+|bin|ibn|von|van|der|den|de|la|el)"
-    r"(?:\s+(?:[A-Z][\w'’.-]+|al-\w+|bin|ibn|von|van|der|den|de|la|el|Al)){0,5})"
+    r"\s+((?:[A-Z][\w'’.-]+|al-\w+|(?:bin|ibn|von|van|der|den|de|la|el)(?!\w))"
+    r"(?:\s+(?:[A-Z][\w'’.-]+|al-\w+|(?:bin|ibn|von|van|der|den|de|la|el|Al)(?!\w))){0,5})"
 )
 _NAME_STOP = {
     "The",
@@ -77,11 +77,15 @@ _WAR_AFTER = re.compile(
 )
 VENUE_RE = re.compile(
     r"(?:\b(?:in|at|to|visits?|visited|visiting|arrives?\s+in|arrived\s+in|arriving\s+in|"
-    r"heads?\s+to|travel(?:s|led|ed)?\s+to|trip\s+to|visit\s+to|hosted\s+in|held\s+in)\s+)"
+    r"heads?\s+to|travel(?:s|led|ed)?\s+to|trip\s+to|visit\s+to|hosted\s+in|held\s+in|"
+    r"(?:set|scheduled|slated|planned|due)\s+for)\s+)"
     r"(?:the\s+)?$",
     re.IGNORECASE,
 )
 _BORDER_AFTER = re.compile(r"^(?:[-–][A-Z]\w+)?\s+border\b")
+_HOST_AFTER = re.compile(
+    r"\s+(?:hosted|hosts|(?:will|would|to|is|was) (?:again )?host(?:ing)?)\b", re.IGNORECASE
+)
 _VISIT_BEFORE = re.compile(
     r"(?:\bvisits?|visited|visiting|visit\s+to|trip\s+to|arrived\s+in|arrives\s+in)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -196,7 +200,10 @@ def _attach_titles(sentence: str, found: list[Mention]) -> list[Mention]:
             nxt.title = nxt.title or mention.title
             continue
         if mention.head and nxt is not None and nxt.known and nxt.start < mention.end:
-            nxt.title = mention.title
+            # "his aide Vladimir Medinsky": the office's own title ("presidential aide") says
+            # more than the shorter word written before the name
+            if not (nxt.title and mention.title and mention.title in nxt.title.lower()):
+                nxt.title = mention.title
             continue
         mention.party = _party_near(sentence, mention, out, found[i + 1 :])
         out.append(mention)
@@ -261,6 +268,15 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
             r"\s+(?:visit|trip)\b", after
         ):
             return m.place.venue, m, True
+        capital = capital_of(m.place.code) if m.place.kind == "demonym" else None
+        if capital and re.match(r"\s+capital\b", after) and VENUE_RE.search(before):
+            # "landed in the Turkish capital": Ankara; the adjective still names its country as
+            # a side, as it did before the capital was recognised
+            return capital, m, True
+        if m.place.kind in ("country", "city", "region") and _HOST_AFTER.match(after):
+            # "Istanbul hosted the last round", "Turkey will host": the host is the venue and,
+            # when it is a country, a party
+            return m.place.venue, m, m.place.kind == "country"
         named = m.place.kind in ("city", "region") and re.match(
             r"\s+(?:peace\s+)?(?:talks|round|meeting|summit|negotiations)\b", after
         )  # "Istanbul talks", "the Alaska summit"

@@ -9,7 +9,9 @@ MEET_RE = re.compile(
     r"\b(?:talks|negotiations?|negotiat(?:e|ed|es|ing)|summits?|meet|meets|met|meetings?|"
     r"visit|visits|visited|visiting|hosted|"
     r"(?:received|receives)(?!\s+(?:a\s+|an\s+|the\s+|its\s+|\w+['’]s\s+)?(?:\w+\s+)?"
-    r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft))|"
+    r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft|care|"
+    r"treatment|aid|funding|support|attention|sentence|award|prize|vaccines?|doses|votes|"
+    r"weapons|shipments?|delivery|payments?|reports?|threats?|complaints?|applications?))|"
     r"warm welcome|mediation|get together|gather(?:s|ing)? with|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
     r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"
@@ -84,7 +86,12 @@ CANCEL_RE = re.compile(
 )
 POSTPONE_RE = re.compile(
     r"\b(?:postpone[sd]?|postponement|delay(?:ed|s)?|pushed back|put off|reschedul\w+|"
-    r"moved to|brought forward|instead of|rather than|now take place)\b",
+    r"moved to|brought forward|now take place|"
+    # "on Friday instead of Thursday", "in Riyadh rather than Istanbul"; not "proposing talks
+    # rather than answering the ceasefire call" (a choice between actions, not a new date)
+    r"(?:instead of|rather than)\s+(?:on\s+|in\s+|at\s+|the\s+)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|tonight|next|this|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\d|(?-i:[A-Z])))",
     _I,
 )
 PROPOSE_RE = re.compile(
@@ -92,7 +99,8 @@ PROPOSE_RE = re.compile(
     r"push\w* for|ask(?:s|ed)? for|request\w*|press(?:es|ed)? for|wants?)\b(?:\W+[\w'’-]+){0,7}?"
     r"\W+(?:talks|negotiations?|meeting|summit|to meet|to host|round|"
     r"to negotiate|to hold|mediation|dialogue)\b|\binterested in (?:hosting|holding|mediating)\b|"
-    r"\bready for (?:a |the )?(?:[\w-]+ )?(?:[\w-]+ )?(?:round|talks|meeting|negotiations)\b|"
+    r"\b(?:ready for|open to|not against) (?:a |an |the )?(?:[\w-]+ )?(?:[\w-]+ )?"
+    r"(?:round|talks|meetings?|negotiations)\b|"
     r"\b(?:ready|willing|prepared|eager|open) to "
     r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
     r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
@@ -113,7 +121,9 @@ FUTURE_RE = re.compile(
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"would (?:travel|be in|fly|arrive|attend|take part)|"
     r"(?:confirm|announc)\w* (?:the |a |an |its )?(?:\w+ )?(?:summit|meeting|talks)|"
-    r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold))\b|'ll\b",
+    r"heads?(?= to)|heading|prepar\w+ for|is to|are to|later this|agreed to (?:meet|hold)|"
+    # "Ukraine sends its defence minister to talks": a delegation on its way, talks to come
+    r"sends?|sending)\b|'ll\b",
     _I,
 )
 NON_DIPLOMATIC = re.compile(
@@ -126,7 +136,9 @@ NON_DIPLOMATIC = re.compile(
     r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
-    r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands))\b",
+    r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands)|"
+    r"(?:demands|conditions|needs|requirements|targets|goals|criteria)\s+(?:are|were|is|was|be|"
+    r"have been|has been|had been|being)\s+met)\b",
     _I,
 )
 PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
@@ -138,8 +150,8 @@ MEET_VERB = re.compile(
 )
 PAST_RE = re.compile(
     r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
-    r"\b(?:met|held|hosted|visited|arrived|received|undertook|took place|ended|began|renewed|"
-    r"gave a warm welcome|signed)\b",
+    r"\b(?:met|held|hosted|visited|arrived|landed|received|undertook|took place|ended|began|"
+    r"renewed|gave a warm welcome|signed)\b",
     _I,
 )
 PRESENT_MEET = re.compile(

@@ -30,6 +30,7 @@ from tracker.extract.patterns import (
     MEET_RE,
     NON_DIPLOMATIC,
     PARTISAN,
+    PAST_RE,
     POSTPONE_RE,
     PRISON_RE,
     PRISON_TOPIC,
@@ -41,14 +42,22 @@ from tracker.values import Claim, ClaimType, DelegationLevel
 
 _I = re.IGNORECASE
 _CLAUSE_SEP = re.compile(
-    r"\s+(?:as|amid|while|despite|but|because|following|after|before|whereas|ahead of)\s+|[;]|"
+    # "names Medinsky as head of the delegation": that "as" introduces a role, not a clause
+    r"\s+(?:as(?!\s+(?:the\s+|its\s+|\w+['’]s\s+)?(?:head|leader|chief|chair)\b)|"
+    r"amid|while|despite|but|because|following|after|before|whereas|ahead of)\s+|[;]|"
     r"\s[–—-]\s|"
     r"(?<=\w):\s",
     _I,
 )
+_REPORTED = re.compile(
+    r",\s*((?:and\s+)?(?:(?:[A-Z][\w'’.-]*|he|she|they)\s+){0,4}(?:said|says|told|added)\b.{12,})$",
+)
 _ATTRIBUTION = re.compile(
     r",\s*(?:[^,]{0,80}?\s)?(?:said|says|told|reported|reports|announced|confirmed|added|"
-    r"quoted)\b[^,]*$",
+    # only a short tail after the verb (", officials said on Tuesday."): ", Erdogan said Turkey
+    # was ready to host talks" is the statement itself, not its attribution
+    r"quoted)\b(?:\s+(?:on|in|at|late|early|this|last|from|to|by|after|when|citing)\b[^,]{0,40})?"
+    r"[\s.!?\"”’']*$",
     _I,
 )
 
@@ -63,10 +72,17 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
     out.append((pos, sentence[pos:]))
     result = []
     for off, text in out:
-        text = _ATTRIBUTION.sub("", text) if text.count(",") else text
+        if text.count(","):
+            text = _ATTRIBUTION.sub("", text)
+            said = _REPORTED.search(text)
+            if said is not None:
+                # "After meeting Erdogan in Ankara, Zelensky said Moscow's team …": what he
+                # said is a clause of its own, apart from the meeting before the comma
+                result.append((off, text[: said.start()]))
+                off, text = off + said.start(1), said.group(1)
         if text.strip():
             result.append((off, text))
-    return result
+    return [(off, text) for off, text in result if text.strip()]
 
 
 def _participants(
@@ -84,6 +100,14 @@ def _participants(
                 if not visited:
                     continue
                 party = m.place.code
+            elif (
+                m.place.kind == "city"
+                and m.start >= 0
+                and _CITY_SUBJECT.fullmatch(clause[: m.start])
+            ):
+                if not _SUBJECT_VERB.match(clause, m.end):
+                    continue
+                party = m.place.code  # "Moscow proposes …", "Kyiv rejects …": the government
             elif (
                 not party
                 or (
@@ -105,6 +129,14 @@ def _participants(
     return parties
 
 
+_CITY_SUBJECT = re.compile(r"\W*(?:the\s+)?", _I)
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:(?:again|now|also|formally|officially)\s+)?(?:propos|offer|say|said|reject|accept|"
+    r"want|call|urg|demand|agree|insist|warn|den(?:y|ie)|confirm|announc|send|sent|suggest|"
+    r"plan|refus|respond|welcom|hope|expect|dismiss|nam|appoint|invit|push|press|seek|ask|"
+    r"tell|told|signal|is ready|ready)\w*\b",
+    _I,
+)
 _AGAINST = re.compile(
     r"\b(?:against|pressure on|isolate|disappointed (?:in|with)|angry (?:at|with)|"
     r"criticis\w+|criticiz\w+|condemn\w*)\s+(?:\w+\s+){0,2}$",
@@ -204,7 +236,15 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         # "he will wait for Putin in Turkey himself": the other side is named elsewhere
         home = ctx.d.venue_country(venue) if venue else None
         other = next(
-            (m for m in borrowed if m.party and m.party not in parties and m.party != home), None
+            (
+                m
+                for m in borrowed
+                if m.party
+                and m.party not in parties
+                # the venue's country is not a side by being named; a person from it is
+                and (m.party != home or m.kind == "person")
+            ),
+            None,
         )
         if other is not None:  # one side only: the subject named elsewhere
             parties.append(str(other.party))
@@ -224,7 +264,9 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         yield from meeting(clause, sentence, ctx, mentions, parties, venue, visited)
 
 
-_CLAUSE_TALKS = re.compile(r"\b(?:talks|negotiations|meeting|summit|round)\b", _I)
+_CLAUSE_TALKS = re.compile(
+    r"\b(?:talks|negotiations|meeting|summit|round|wait for|face-to-face)\b", _I
+)
 _TRIP = re.compile(r"\b(?:fly|flying|travel\w*|go to|trip|joining|join)\b", _I)
 _IN_PERSON = re.compile(r"\b(?:personally|in person|himself|herself)\b", _I)
 
@@ -258,7 +300,12 @@ def _leader_trip(
 
 
 def _in_person(sentence: str, ctx: Context) -> Iterator[Claim]:
-    """ "I will wait for Putin in Turkey, personally": the leader heads his side himself."""
+    """ "I will wait for Putin in Turkey, personally": the leader heads his side himself.
+
+    Until it happens this is an intention (he waits, challenges, plans to be there), so the
+    claim is hedged: the engagement shows him as expected, not as the confirmed head.
+    """
+    hedged = not PAST_RE.search(sentence)
     for m in find_mentions(sentence, ctx.d, ctx.published):
         if m.kind != "person" or m.level is not DelegationLevel.LEADER or not m.party:
             continue
@@ -270,6 +317,7 @@ def _in_person(sentence: str, ctx: Context) -> Iterator[Claim]:
             head=m.head,
             head_title=m.title,
             level=m.level,
+            hedged=hedged,
             evidence=sentence.strip(),
             evidence_field=ctx.field,
         )

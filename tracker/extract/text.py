@@ -24,8 +24,12 @@ _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u200d]+")
 _SOURCES = re.compile(r"(?:\s*\((?:[A-Z][^()]{0,60})\))+\s*$")
 # A sentence ends at . ! ? followed by space and an upper-case letter or quote, or at a newline.
 _SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+# Abbreviations that end with a full stop without ending the sentence: titles, initials of
+# countries, and month names ("summit set for Aug. 15", "talks on Sept. 3").
 _ABBREV = re.compile(
-    r"\b(?:U\.S|U\.K|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jr|vs|a\.m|p\.m)\.$"
+    r"\b(?:U\.S|U\.K|U\.N|E\.U|Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Capt|Maj|Adm|Sgt|Gov|Amb|Sen|Rep|"
+    r"St|Ste|Mt|No|Nos|Jr|Sr|vs|approx|e\.g|i\.e|a\.m|p\.m|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
 )
 
 

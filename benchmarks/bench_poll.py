@@ -128,14 +128,15 @@ def served(
     }
     proc = ctx.Process(target=_serve, args=(spec, child), daemon=True)
     proc.start()
-    _SERVERS.add(proc.pid)
+    pid = proc.pid or 0
+    _SERVERS.add(pid)
     try:
         if not parent.poll(120):
             raise RuntimeError("the corpus server did not start")
         yield parent.recv()
     finally:
         parent.send("stop")
-        _SERVERS.discard(proc.pid)
+        _SERVERS.discard(pid)
         proc.join(10)
         if proc.is_alive():
             proc.kill()

@@ -111,7 +111,6 @@ def refresh_summaries(view: ReadModel, latest: str, *, idle: timedelta = SUMMARY
     before = datetime.fromisoformat(latest) - idle
     done = 0
     for eid, seen in view.stale_summaries(ts(before)):
-        rows, until_published, until_recorded = view.summary_source(eid)
-        summary = Evidence(rows).summary()
-        done += view.save_summary(eid, seen, until_published, until_recorded, summary)
+        source = view.summary_source(eid)
+        done += view.save_summary(eid, seen, source, Evidence(source.rows).summary())
     return done

@@ -95,7 +95,7 @@ class BriefingProjector:
         self._load_names()
         if result.position != self._windows_at:  # someone else moved the read model
             self._engagements.forget()
-        latest = ""  # recorded_at of the latest engagement event folded
+        latest = ""  # recorded_at of the latest event folded
         while until is None or result.position < until:
             notes = self.app.recorder.select_notifications(
                 start=result.position,
@@ -106,7 +106,7 @@ class BriefingProjector:
             )
             if not notes:
                 break
-            events = [self.app.mapper.to_domain_event(n) for n in notes]
+            events: list[Any] = [self.app.mapper.to_domain_event(n) for n in notes]
             try:
                 batch = self.process(events)
                 self.view.write(batch, Tracking(self.name, notes[-1].id))
@@ -123,7 +123,7 @@ class BriefingProjector:
                 raise
             result.position = self._windows_at = notes[-1].id
             self._engagements.prune()
-            latest = max([latest, *batch.seen.values()])
+            latest = max(latest, ts(max(e.timestamp for e in events)))
             result.events += len(notes)
             result.batches += 1
             if progress is not None:

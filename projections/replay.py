@@ -45,15 +45,21 @@ def briefing(
 ) -> dict[str, Any]:
     """The briefing document for ``track`` (DESIGN.md shape, stable snake_case keys).
 
-    Every engagement valid at the date is listed; positions and developments only when
-    stated or reported again within ``horizon`` before it (None: all of them).
+    What is current within ``horizon`` before the date (None: everything): engagements with
+    news or a meeting date in it, positions stated in it, developments reported in it. With
+    no ``as_of``, the horizon ends at the track's latest change, not at the wall clock.
     """
     clock = RECORDED if as_recorded else PUBLISHED
     moment = as_of or now or datetime.now(UTC)
     at = ts(moment) if as_of is not None else OPEN[:-1] + "8Z"  # "now": every current row
     tracks = {t["slug"]: t for t in view.tracks()}
     info = tracks.get(track, {"slug": track, "title": track, "parties": []})
-    states = view.engagement_rows(track, clock, at)
+    since = None
+    if horizon is not None:
+        latest = view.latest_change(track) if as_of is None else None
+        end = min(ts(moment), latest) if latest else ts(moment)
+        since = ts(datetime.fromisoformat(end) - horizon)
+    states = view.engagement_rows(track, clock, at, since)
     moving = sorted(state["id"] for state, summary in states if summary is None)
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in view.citations_of(moving, clock, at):
@@ -68,10 +74,8 @@ def briefing(
             engagements.append(doc)
     engagements.sort(key=lambda e: (e["date"] or e["first_published"] or "", e["id"]), reverse=True)
     rumours.sort(key=lambda r: r["since"] or "", reverse=True)
-    since = ts(moment - horizon) if horizon is not None else None
-    items = view.track_items(track, clock, at, since)
-    positions = [_position_doc(i) for i in items if i["kind"] == "position"]
-    developments = _developments(items)
+    positions = [_position_doc(i) for i in view.track_items(track, clock, at, since, "position")]
+    developments = _developments(view.developments(track, clock, at, since))
     changes = [
         _change_doc(c)
         for c in view.changes(track, since=None, until=at, clock=clock, limit=changes_shown)
@@ -252,25 +256,22 @@ def _position_doc(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _developments(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _developments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Development documents from :meth:`ReadModel.developments` rows."""
     facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for i in items:
-        if i["kind"] == "development":
-            facts[i["fact"]].append(i)
+    for r in rows:
+        facts[r["fact"]].append({**r, "extractor_version": r["payload"].get("extractor_version")})
     out = []
-    for rows in facts.values():
-        first = rows[0]["payload"]
-        evidence, n = _evidence(
-            [{**r, "extractor_version": r["payload"].get("extractor_version")} for r in rows]
-        )
+    for shown in facts.values():
+        first = shown[0]
         out.append(
             {
-                "type": first["type"],
-                "parties": first["parties"],
-                "date": first.get("date") or rows[0]["published_at"][:10],
-                "first_reported": _iso_ts(rows[0]["published_at"]),
-                "evidence": evidence,
-                "corroboration": n,
+                "type": first["payload"]["type"],
+                "parties": first["payload"]["parties"],
+                "date": first["payload"].get("date") or first["published_at"][:10],
+                "first_reported": _iso_ts(first["published_at"]),
+                "evidence": _evidence(shown)[0],
+                "corroboration": first["n"],
             }
         )
     out.sort(key=lambda d: d["first_reported"] or "", reverse=True)
@@ -342,8 +343,10 @@ def diff(
     as_recorded: bool = False,
 ) -> dict[str, Any]:
     """What changed in the briefing between ``start`` and ``end``."""
-    before = briefing(view, track, as_of=start, as_recorded=as_recorded, changes_shown=0)
-    after = briefing(view, track, as_of=end, as_recorded=as_recorded, changes_shown=0)
+    before = briefing(
+        view, track, as_of=start, as_recorded=as_recorded, changes_shown=0, horizon=None
+    )
+    after = briefing(view, track, as_of=end, as_recorded=as_recorded, changes_shown=0, horizon=None)
     old = {e["id"]: e for e in before["engagements"] + _rumour_engagements(before)}
     new = {e["id"]: e for e in after["engagements"] + _rumour_engagements(after)}
     keys = ("status", "venue", "date", "parties")

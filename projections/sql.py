@@ -14,7 +14,8 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from projections.views import PUBLISHED, RECORDED, Batch, Head, ReadModel
+from projections.evidence import EVIDENCE_SHOWN
+from projections.views import PUBLISHED, RECORDED, Batch, Head, ReadModel, SummarySource
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS tr_heads (
@@ -52,11 +53,13 @@ TABLES = [
         entry_id TEXT NOT NULL, story TEXT, published_at TEXT NOT NULL,
         recorded_at TEXT NOT NULL, retracted_at TEXT, payload TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS tr_items_track ON tr_items (track, published_at)",
+    "CREATE INDEX IF NOT EXISTS tr_items_kind ON tr_items (track, kind, published_at)",
     "CREATE INDEX IF NOT EXISTS tr_items_fact ON tr_items (track, fact, published_at)",
     # One row per engagement: when it last moved, and what its evidence comes to once quiet.
     """CREATE TABLE IF NOT EXISTS tr_summaries (
         engagement_id TEXT PRIMARY KEY, track TEXT NOT NULL, seen TEXT NOT NULL,
-        stale INTEGER NOT NULL, until_published TEXT, until_recorded TEXT, summary TEXT)""",
+        stale INTEGER NOT NULL, until_published TEXT, until_recorded TEXT, meeting_date TEXT,
+        summary TEXT)""",
     "CREATE INDEX IF NOT EXISTS tr_summaries_stale ON tr_summaries (stale, seen)",
     """CREATE TABLE IF NOT EXISTS tr_feeds (
         name TEXT PRIMARY KEY, url TEXT NOT NULL, entries INTEGER NOT NULL,
@@ -223,9 +226,9 @@ class SqlReadModel(ReadModel):
         )
         self._many(
             c,
-            "INSERT INTO tr_summaries VALUES (?,?,?,1,NULL,NULL,NULL) ON CONFLICT "
+            "INSERT INTO tr_summaries VALUES (?,?,?,1,NULL,NULL,NULL,NULL) ON CONFLICT "
             "(engagement_id) DO UPDATE SET seen = excluded.seen, stale = 1, "
-            "until_published = NULL, until_recorded = NULL, summary = NULL",
+            "until_published = NULL, until_recorded = NULL, meeting_date = NULL, summary = NULL",
             ((e, h.track, b.seen.get(e, "")) for e, h in b.heads.items()),
         )
         self._many(
@@ -316,40 +319,59 @@ class SqlReadModel(ReadModel):
         )
         return [(r["engagement_id"], r["seen"]) for r in rows]
 
-    def summary_source(self, engagement_id: str) -> tuple[list[dict[str, Any]], str, str]:
+    def summary_source(self, engagement_id: str) -> SummarySource:
         rows = self._select(
             f"SELECT {_CITED} WHERE c.engagement_id = ? ORDER BY c.published_at, c.version",
             (engagement_id,),
         )
         standing = [r for r in rows if r["retracted_at"] is None]
-        published = max((r["published_at"] for r in standing), default="")
-        # A withdrawn citation shows on the recorded clock until it was withdrawn.
-        recorded = max((r["retracted_at"] or r["recorded_at"] for r in rows), default="")
-        return standing, published, recorded
+        head = self._select("SELECT state FROM tr_heads WHERE engagement_id = ?", (engagement_id,))
+        return SummarySource(
+            rows=standing,
+            published=max((r["published_at"] for r in standing), default=""),
+            # A withdrawn citation shows on the recorded clock until it was withdrawn.
+            recorded=max((r["retracted_at"] or r["recorded_at"] for r in rows), default=""),
+            meeting_date=json.loads(head[0]["state"]).get("date") if head else None,
+        )
 
     def save_summary(
-        self, engagement_id: str, seen: str, published: str, recorded: str, summary: Any
+        self, engagement_id: str, seen: str, source: SummarySource, summary: Any
     ) -> bool:
         with self._txn(commit=True) as c:
             self._exec(
                 c,
                 "UPDATE tr_summaries SET stale = 0, until_published = ?, until_recorded = ?, "
-                "summary = ? WHERE engagement_id = ? AND seen = ? AND stale = 1",
-                (published, recorded, _dumps(summary), engagement_id, seen),
+                "meeting_date = ?, summary = ? WHERE engagement_id = ? AND seen = ? AND stale = 1",
+                (
+                    source.published,
+                    source.recorded,
+                    source.meeting_date,
+                    _dumps(summary),
+                    engagement_id,
+                    seen,
+                ),
             )
             return bool(getattr(getattr(c, "sqlite_cursor", c), "rowcount", 1))
 
     # --- queries ------------------------------------------------------------------
     def engagement_rows(
-        self, track: str, clock: str, at: str
+        self, track: str, clock: str, at: str, since: str | None = None
     ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         until = "until_recorded" if clock == RECORDED else "until_published"
-        rows = self._select(
+        sql = (
             "SELECT v.state, s.summary FROM tr_versions v LEFT JOIN tr_summaries s "
             f"ON s.engagement_id = v.engagement_id AND s.stale = 0 AND s.{until} <= ? "
-            "WHERE v.track = ? AND v.clock = ? AND v.valid_to > ? AND v.valid_from <= ?",
-            (at, track, clock, at, at),
+            "WHERE v.track = ? AND v.clock = ? AND v.valid_to > ? AND v.valid_from <= ?"
         )
+        params: tuple[Any, ...] = (at, track, clock, at, at)
+        if since is not None:
+            # Quiet since before ``since`` and met before it: history, not the briefing.
+            sql += (
+                " AND (v.valid_from > ? OR s.engagement_id IS NULL OR s.until_published > ? "
+                "OR s.meeting_date >= ?)"
+            )
+            params += (since, since, since[:10])
+        rows = self._select(sql, params)
         return [
             (json.loads(r["state"]), json.loads(r["summary"]) if r["summary"] else None)
             for r in rows
@@ -396,6 +418,13 @@ class SqlReadModel(ReadModel):
             params,
         )
 
+    def latest_change(self, track: str) -> str | None:
+        found = [
+            self._select(f"SELECT MAX(published_at) AS at FROM {table} WHERE track = ?", (track,))
+            for table in ("tr_changes", "tr_items")
+        ]
+        return max((r[0]["at"] for r in found if r and r[0]["at"]), default=None)
+
     def changes(
         self,
         track: str,
@@ -428,38 +457,79 @@ class SqlReadModel(ReadModel):
             out.append(d)
         return out
 
-    def track_items(
-        self, track: str, clock: str, at: str, since: str | None = None
-    ) -> list[dict[str, Any]]:
+    def _item_filter(self, clock: str, at: str) -> tuple[str, tuple[Any, ...]]:
         if clock == RECORDED:
             where = "i.recorded_at <= ? AND (i.retracted_at IS NULL OR i.retracted_at > ?)"
-            visible: tuple[Any, ...] = (at, at)
-        else:
-            where = "i.published_at <= ? AND i.retracted_at IS NULL"
-            visible = (at,)
-        select = (
+            return where, (at, at)
+        return "i.published_at <= ? AND i.retracted_at IS NULL", (at,)
+
+    def track_items(
+        self,
+        track: str,
+        clock: str,
+        at: str,
+        since: str | None = None,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        where, params = self._item_filter(clock, at)
+        sql = (
             "SELECT i.*, e.title, e.link, e.source FROM tr_items i "
             f"LEFT JOIN tr_entries e ON e.entry_id = i.entry_id WHERE i.track = ? AND {where}"
         )
-        if since is None:
-            rows = self._select(f"{select} ORDER BY i.published_at, i.item_id", (track, *visible))
-        else:
-            # Recent items, then the earlier reports of the developments reported recently.
-            rows = self._select(
-                f"{select} AND i.published_at > ? ORDER BY i.published_at",
-                (track, *visible, since),
-            )
-            facts = sorted({r["fact"] for r in rows if r["kind"] == "development"})
-            for i in range(0, len(facts), 500):
-                chunk = facts[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += self._select(
-                    f"{select} AND i.fact IN ({marks}) AND i.published_at <= ?",
-                    (track, *visible, *chunk, since),
-                )
-            rows.sort(key=lambda r: (r["published_at"], r["item_id"]))
+        params = (track, *params)
+        if since is not None:
+            sql += " AND i.published_at > ?"
+            params += (since,)
+        if kind is not None:
+            sql += " AND i.kind = ?"
+            params += (kind,)
+        rows = self._select(sql + " ORDER BY i.published_at, i.item_id", params)
         for r in rows:
             r["payload"] = json.loads(r["payload"])
+        return rows
+
+    def developments(
+        self, track: str, clock: str, at: str, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, visible = self._item_filter(clock, at)
+        reported = (
+            "SELECT DISTINCT i.fact FROM tr_items i WHERE i.track = ? AND "
+            f"i.kind = 'development' AND {where}"
+        )
+        params: tuple[Any, ...] = (track, *visible)
+        if since is not None:
+            reported += " AND i.published_at > ?"
+            params += (since,)
+        # Narrow rows first (a development can have hundreds of reports), whole rows for the
+        # first and latest stories only. (Window functions in SQL were slower on SQLite.)
+        narrow = self._select(
+            "SELECT i.item_id, i.fact, i.story FROM tr_items i WHERE i.track = ? AND "
+            f"i.kind = 'development' AND {where} AND i.fact IN ({reported}) "
+            "ORDER BY i.fact, i.published_at, i.item_id",
+            (track, *visible, *params),
+        )
+        stories: dict[str, dict[str, str]] = {}
+        for r in narrow:
+            stories.setdefault(r["fact"], {}).setdefault(r["story"], r["item_id"])
+        chosen: dict[str, tuple[int, int]] = {}
+        for firsts in stories.values():
+            ids = list(firsts.values())
+            for a, item_id in enumerate(ids, 1):
+                if a == 1 or a > len(ids) - (EVIDENCE_SHOWN - 1):
+                    chosen[item_id] = (a, len(ids))
+        rows: list[dict[str, Any]] = []
+        ids = sorted(chosen)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows += self._select(
+                "SELECT i.*, e.title, e.link, e.source FROM tr_items i LEFT JOIN tr_entries e "
+                f"ON e.entry_id = i.entry_id WHERE i.item_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        for r in rows:
+            r["payload"] = json.loads(r["payload"])
+            r["a"], r["n"] = chosen[r["item_id"]]
+        rows.sort(key=lambda r: (r["fact"], r["a"]))
         return rows
 
     def tracks(self) -> list[dict[str, Any]]:

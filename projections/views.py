@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.persistence import Tracking
 
@@ -84,6 +84,15 @@ class Batch:
         )
 
 
+class SummarySource(NamedTuple):
+    """What an engagement's evidence summary is made from (``ReadModel.summary_source``)."""
+
+    rows: list[dict[str, Any]]  # its standing citations, oldest first
+    published: str  # from when on they all show on the published clock
+    recorded: str  # ... and on the recorded clock (withdrawals included)
+    meeting_date: str | None  # the engagement's date, as it stands
+
+
 class ReadModel(ABC):
     """Tables behind the briefing, history, feeds and alerts, plus tracking."""
 
@@ -123,13 +132,11 @@ class ReadModel(ABC):
         """(engagement id, seen) of engagements without a summary, quiet since ``before``."""
 
     @abstractmethod
-    def summary_source(self, engagement_id: str) -> tuple[list[dict[str, Any]], str, str]:
-        """Its standing citation rows (oldest first), and from when on they all show:
-        (rows, on the published clock, on the recorded clock)."""
+    def summary_source(self, engagement_id: str) -> SummarySource: ...
 
     @abstractmethod
     def save_summary(
-        self, engagement_id: str, seen: str, published: str, recorded: str, summary: Any
+        self, engagement_id: str, seen: str, source: SummarySource, summary: Any
     ) -> bool:
         """Store a summary unless the engagement moved since ``seen``; True when stored."""
 
@@ -139,9 +146,10 @@ class ReadModel(ABC):
 
     @abstractmethod
     def engagement_rows(
-        self, track: str, clock: str, at: str
+        self, track: str, clock: str, at: str, since: str | None = None
     ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Each engagement state valid at ``at``, with its evidence summary if it stands."""
+        """Each engagement state valid at ``at``, with its evidence summary if it stands;
+        with ``since``, not those quiet since before it whose meeting date is before it."""
 
     @abstractmethod
     def citations_of(
@@ -152,16 +160,32 @@ class ReadModel(ABC):
     def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def latest_change(self, track: str) -> str | None:
+        """When the latest change or track item of the track was published."""
+
+    @abstractmethod
     def changes(
         self, track: str, *, since: str | None, until: str | None, clock: str, limit: int | None
     ) -> list[dict[str, Any]]: ...
 
     @abstractmethod
     def track_items(
+        self,
+        track: str,
+        clock: str,
+        at: str,
+        since: str | None = None,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Positions and development reports visible at ``at`` (published after ``since``;
+        of one ``kind``), oldest first."""
+
+    @abstractmethod
+    def developments(
         self, track: str, clock: str, at: str, since: str | None = None
     ) -> list[dict[str, Any]]:
-        """Positions and development reports visible at ``at``; with ``since``, only the
-        positions published after it and the developments reported again after it."""
+        """Per development reported after ``since``: the rows of its first and latest stories
+        (``a``: 1 for the first) and ``n``, how many stories report it; by fact, oldest first."""
 
     @abstractmethod
     def tracks(self) -> list[dict[str, Any]]: ...

@@ -129,10 +129,12 @@ def test_a_late_report_or_a_retraction_makes_a_summary_stale_in_the_same_write(s
         assert held["delegations"] == []
 
 
-def test_positions_and_developments_come_from_the_horizon_before_the_date(store_url):
+def test_a_briefing_shows_what_is_current_within_the_horizon_before_its_date(store_url):
     clock = StepClock(at("2025-05-11"))
+    later = ("c1", "[stance] Zelensky: no land deal with Russia, again", at("2025-07-10", 9))
     with make(store_url, SCRIPT, clock=clock) as t:
-        _record(t, NEWS, clock)
+        _record(t, [*NEWS, later], clock)
+        assert set(_summaries(t).values()) == {0}  # both meetings quiet by July 10
         wide = briefing(t.view, "russia-ukraine", as_of=at("2025-06-26"), horizon=None)
         near = briefing(
             t.view, "russia-ukraine", as_of=at("2025-06-26"), horizon=timedelta(days=14)
@@ -143,10 +145,17 @@ def test_positions_and_developments_come_from_the_horizon_before_the_date(store_
         assert near["developments"] == wide["developments"]
         (swap,) = near["developments"]
         assert swap["corroboration"] == 2
+        # Istanbul: met and quiet since May. Geneva: quiet since June 26, meets on July 1.
+        istanbul, geneva = (
+            {e["id"] for e in wide["engagements"] if e["venue"] == venue}
+            for venue in ("Istanbul", "Geneva")
+        )
+        assert istanbul and geneva
+        for horizon, shown in [(None, istanbul | geneva), (timedelta(days=2), geneva)]:
+            doc = briefing(t.view, "russia-ukraine", as_of=at("2025-06-30"), horizon=horizon)
+            assert {e["id"] for e in doc["engagements"]} == shown
         gone = briefing(t.view, "russia-ukraine", as_of=at("2025-06-01"), horizon=timedelta(days=7))
-        assert gone["developments"] == [] and gone["positions"] == []
-        # Every engagement is listed whatever the horizon.
-        assert {e["id"] for e in gone["engagements"]} == {
-            e["id"]
-            for e in briefing(t.view, "russia-ukraine", as_of=at("2025-06-01"))["engagements"]
-        }
+        assert gone["engagements"] == gone["developments"] == gone["positions"] == []
+        # Without a date, the horizon ends at the track's latest news, not at the wall clock.
+        current = briefing(t.view, "russia-ukraine", horizon=timedelta(days=20))
+        assert [p["stance"] for p in current["positions"]] == ["no land deal"]

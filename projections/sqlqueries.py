@@ -1,0 +1,222 @@
+"""The read model's queries in portable SQL (the briefing, history, feeds), for SqlReadModel.
+
+Split from :mod:`projections.sql` (which owns the tables and the writes) to keep modules
+short; see that module for the conventions (``?`` placeholders, JSON as TEXT, fixed-width
+timestamps). Indexes that serve these queries are declared there, next to the tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from projections.evidence import EVIDENCE_SHOWN
+from projections.views import PUBLISHED, RECORDED
+
+#: A citation with what the briefing shows of its entry.
+CITED = (
+    "c.engagement_id, c.field, c.story, c.entry_id, c.published_at, c.recorded_at, "
+    "c.retracted_at, c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
+    "JOIN tr_entries e ON e.entry_id = c.entry_id"
+)
+
+
+class SqlQueries:
+    """Query methods of :class:`projections.sql.SqlReadModel` (it supplies ``_select``)."""
+
+    def _select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        raise NotImplementedError  # pragma: no cover - supplied by SqlReadModel
+
+    def engagement_rows(
+        self, track: str, clock: str, at: str, since: str | None = None
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        until = "until_recorded" if clock == RECORDED else "until_published"
+        sql = (
+            "SELECT v.state, s.summary FROM tr_versions v LEFT JOIN tr_summaries s "
+            f"ON s.engagement_id = v.engagement_id AND s.stale = 0 AND s.{until} <= ? "
+            "WHERE v.track = ? AND v.clock = ? AND v.valid_to > ? AND v.valid_from <= ?"
+        )
+        params: tuple[Any, ...] = (at, track, clock, at, at)
+        if since is not None:
+            # Quiet since before ``since`` and met before it: history, not the briefing.
+            sql += (
+                " AND (v.valid_from > ? OR s.engagement_id IS NULL OR s.until_published > ? "
+                "OR s.meeting_date >= ?)"
+            )
+            params += (since, since, since[:10])
+        rows = self._select(sql, params)
+        return [
+            (json.loads(r["state"]), json.loads(r["summary"]) if r["summary"] else None)
+            for r in rows
+        ]
+
+    def citations_of(self, engagement_ids: list[str], clock: str, at: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(engagement_ids), 500):
+            chunk = engagement_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            if clock == RECORDED:
+                where = "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)"
+                params: tuple[Any, ...] = (*chunk, at, at)
+            else:
+                where = "c.published_at <= ? AND c.retracted_at IS NULL"
+                params = (*chunk, at)
+            out += self._select(
+                f"SELECT {CITED} WHERE c.engagement_id IN ({marks}) AND {where} "
+                "ORDER BY c.engagement_id, c.published_at, c.version",
+                params,
+            )
+        return out
+
+    def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+        rows = self._select(
+            "SELECT state FROM tr_versions WHERE track = ? AND clock = ? AND valid_to > ? "
+            "AND valid_from <= ?",
+            (track, clock, at, at),
+        )
+        return [json.loads(r["state"]) for r in rows]
+
+    def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
+        if clock == RECORDED:
+            where = "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)"
+            params: tuple[Any, ...] = (track, at, at)
+        else:
+            where = "c.published_at <= ? AND c.retracted_at IS NULL"
+            params = (track, at)
+        return self._select(
+            "SELECT c.engagement_id, c.field, c.story, c.entry_id, c.published_at, "
+            "c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
+            "JOIN tr_entries e ON e.entry_id = c.entry_id "
+            f"WHERE c.track = ? AND {where} ORDER BY c.published_at, c.version",
+            params,
+        )
+
+    def latest_change(self, track: str) -> str | None:
+        found = [
+            self._select(f"SELECT MAX(published_at) AS at FROM {table} WHERE track = ?", (track,))
+            for table in ("tr_changes", "tr_items")
+        ]
+        return max((r[0]["at"] for r in found if r and r[0]["at"]), default=None)
+
+    def changes(
+        self,
+        track: str,
+        *,
+        since: str | None,
+        until: str | None,
+        clock: str = PUBLISHED,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        col = "recorded_at" if clock == RECORDED else "published_at"
+        sql = "SELECT * FROM tr_changes WHERE track = ?"
+        params: list[Any] = [track]
+        if since:
+            sql += f" AND {col} > ?"
+            params.append(since)
+        if until:
+            sql += f" AND {col} <= ?"
+            params.append(until)
+        if limit:
+            sql += f" ORDER BY {col} DESC, engagement_id, n DESC LIMIT {int(limit)}"
+            rows = list(reversed(self._select(sql, params)))
+        else:
+            sql += f" ORDER BY {col}, engagement_id, n"
+            rows = self._select(sql, params)
+        out = []
+        for r in rows:
+            d = dict(r)
+            for k in ("old", "new", "detail"):
+                d[k] = json.loads(d[k]) if d[k] is not None else None
+            out.append(d)
+        return out
+
+    def _item_filter(self, clock: str, at: str) -> tuple[str, tuple[Any, ...]]:
+        if clock == RECORDED:
+            where = "i.recorded_at <= ? AND (i.retracted_at IS NULL OR i.retracted_at > ?)"
+            return where, (at, at)
+        return "i.published_at <= ? AND i.retracted_at IS NULL", (at,)
+
+    def track_items(
+        self,
+        track: str,
+        clock: str,
+        at: str,
+        since: str | None = None,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        where, params = self._item_filter(clock, at)
+        sql = (
+            "SELECT i.*, e.title, e.link, e.source FROM tr_items i "
+            f"LEFT JOIN tr_entries e ON e.entry_id = i.entry_id WHERE i.track = ? AND {where}"
+        )
+        params = (track, *params)
+        if since is not None:
+            sql += " AND i.published_at > ?"
+            params += (since,)
+        if kind is not None:
+            sql += " AND i.kind = ?"
+            params += (kind,)
+        rows = self._select(sql + " ORDER BY i.published_at, i.item_id", params)
+        for r in rows:
+            r["payload"] = json.loads(r["payload"])
+        return rows
+
+    def developments(
+        self, track: str, clock: str, at: str, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, visible = self._item_filter(clock, at)
+        reported = (
+            "SELECT DISTINCT i.fact FROM tr_items i WHERE i.track = ? AND "
+            f"i.kind = 'development' AND {where}"
+        )
+        params: tuple[Any, ...] = (track, *visible)
+        if since is not None:
+            reported += " AND i.published_at > ?"
+            params += (since,)
+        # Narrow rows first (a development can have hundreds of reports), whole rows for the
+        # first and latest stories only. (Window functions in SQL were slower on SQLite.)
+        narrow = self._select(
+            "SELECT i.item_id, i.fact, i.story FROM tr_items i WHERE i.track = ? AND "
+            f"i.kind = 'development' AND {where} AND i.fact IN ({reported}) "
+            "ORDER BY i.fact, i.published_at, i.item_id",
+            (track, *visible, *params),
+        )
+        stories: dict[str, dict[str, str]] = {}
+        for r in narrow:
+            stories.setdefault(r["fact"], {}).setdefault(r["story"], r["item_id"])
+        chosen: dict[str, tuple[int, int]] = {}
+        for firsts in stories.values():
+            ids = list(firsts.values())
+            for a, item_id in enumerate(ids, 1):
+                if a == 1 or a > len(ids) - (EVIDENCE_SHOWN - 1):
+                    chosen[item_id] = (a, len(ids))
+        rows: list[dict[str, Any]] = []
+        ids = sorted(chosen)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows += self._select(
+                "SELECT i.*, e.title, e.link, e.source FROM tr_items i LEFT JOIN tr_entries e "
+                f"ON e.entry_id = i.entry_id WHERE i.item_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        for r in rows:
+            r["payload"] = json.loads(r["payload"])
+            r["a"], r["n"] = chosen[r["item_id"]]
+        rows.sort(key=lambda r: (r["fact"], r["a"]))
+        return rows
+
+    def tracks(self) -> list[dict[str, Any]]:
+        rows = self._select("SELECT * FROM tr_tracks ORDER BY slug")
+        for r in rows:
+            r["parties"] = json.loads(r["parties"])
+        return rows
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return self._select("SELECT * FROM tr_feeds ORDER BY name")
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("tr_versions", "tr_changes", "tr_citations", "tr_items", "tr_heads"):
+            out[table] = self._select(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+        return out

@@ -450,3 +450,16 @@ def test_the_corpus_files_route_serves_files_under_its_root(tmp_path: Path) -> N
         s.route("/c/", Files(tmp_path))
         assert get(s.url("/c/a.xml")).body == FEED
         assert_failed(get(s.url("/c/../../etc/passwd")), "http_404")
+
+
+def test_not_modified_answers_leave_the_connection_open_for_the_next_poll(
+    server: FeedServer,
+) -> None:
+    """A 304 is read to its end, so polling many unchanged feeds reuses one connection."""
+    paths = [f"/f{i}.xml" for i in range(6)]
+    urls = [server.route(p, Conditional(FEED, etag='"v1"')) for p in paths]
+    requests = [FetchRequest(feed=f"f{i}", url=u, etag='"v1"') for i, u in enumerate(urls)]
+    results = fetch_many(requests, settings(), concurrency=1, per_host=1)
+    assert {r.status for r in results} == {"not_modified"}
+    ports = {r.client_port for r in server.requests}
+    assert len(server.requests) == 6 and len(ports) == 1

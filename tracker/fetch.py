@@ -362,6 +362,8 @@ async def _final(
         "headers": headers,
         "permanent_redirect": url if permanent else None,
     }
+    if status == 304 or not 200 <= status < 300:
+        await _drain(response)
     if status == 304:
         return FetchResult(
             status="not_modified",
@@ -406,6 +408,26 @@ async def _final(
         content_hash=digest,
         **common,  # type: ignore[arg-type]
     )
+
+
+#: A 304 or an error page smaller than this is read to its end, so the connection can be
+#: reused (closing a half-read response drops it: one more TCP and TLS handshake per poll).
+_DRAIN_LIMIT = 64 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read (and discard) a short body so httpx can return the connection to its pool."""
+    length = response.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > _DRAIN_LIMIT):
+        return
+    seen = 0
+    try:
+        async for chunk in response.aiter_raw():
+            seen += len(chunk)
+            if seen > _DRAIN_LIMIT:
+                return
+    except httpx.HTTPError:
+        return
 
 
 async def _read_body(response: httpx.Response, cap: int, url: str) -> bytes:

@@ -230,3 +230,15 @@ def test_engagement_ids_are_deterministic_from_the_first_report():
     a = Engagement.create_id("russia-ukraine", "talks", "entry:0")
     b = Engagement.create_id("russia-ukraine", "talks", "entry:0")
     assert a == b and a != Engagement.create_id("russia-ukraine", "talks", "entry:1")
+
+
+def test_the_store_tells_in_one_query_which_entries_it_already_holds(store_url):
+    from uuid import uuid4
+
+    with make(store_url, STORY) as t:
+        _record(t, "wire", [entry("a1", "Talks planned", at("2025-05-11")),
+                            entry("a2", "Markets", at("2025-05-11"))], at("2025-05-11", 13))
+        known = [Entry.create_id("wire", "a1"), Entry.create_id("wire", "a2")]
+        stranger = uuid4()
+        assert t.app.existing([*known, stranger]) == set(known)
+        assert t.app.existing([]) == set()

@@ -180,6 +180,8 @@ def _record(
             seen.add(entry_id)
             queue.append((utc(pe.published_at or polled_at), bi, ei, pe))
     queue.sort(key=lambda q: (q[0], q[1], q[2]))
+    unknown = [i for i in seen if i not in uow.loaded]
+    uow.known_missing(set(unknown) - uow.app.existing(unknown))
     for _, bi, _, pe in queue:
         _record_entry(uow, interpreter, batches[bi], pe, results[bi])
     for b, agg, res in zip(batches, feeds, results, strict=True):

@@ -187,3 +187,27 @@ def test_unknown_track_and_bad_dates_are_input_errors(demo_store):
     assert done.returncode == 2 and "unknown track" in done.stderr
     done = tracker("--store", url, "briefing", "--as-of", "yesterday-ish", cwd=cwd)
     assert done.returncode == 2 and "not a date" in done.stderr
+
+
+def test_poll_due_skips_feeds_whose_next_poll_has_not_come(tmp_path):
+    feed = tmp_path / "wire.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>'
+        "<item><guid>1</guid><title>Russia and Ukraine hold talks in Istanbul</title>"
+        "<pubDate>Fri, 16 May 2025 12:00:00 GMT</pubDate></item></channel></rss>",
+        encoding="utf-8",
+    )
+    (tmp_path / "feeds.yaml").write_text(
+        f"feeds:\n  - name: wire\n    url: {feed}\n    interval: 1h\n"
+        "  - name: desk\n    url: file:///nonexistent/desk.xml\n    interval: 1h\n"
+        "tracks:\n  - slug: ru-ua\n    parties: [RU, UA]\n",
+        encoding="utf-8",
+    )
+    first = json.loads(tracker("poll", "--format", "json", cwd=tmp_path).stdout)
+    assert {f["name"]: f["status"] for f in first["feeds"]} == {"wire": "ok", "desk": "failed"}
+    assert first["new"] == 1
+    again = tracker("poll", "--due", "--format", "json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["feeds"] == []  # both wait an hour (the failure longer)
+    forced = json.loads(tracker("poll", "--format", "json", cwd=tmp_path).stdout)
+    assert len(forced["feeds"]) == 2 and forced["new"] == 0

@@ -117,6 +117,14 @@ def poll(
     feed: Annotated[
         list[str] | None, typer.Option("--feed", help="Poll only this feed (repeatable).")
     ] = None,
+    due: Annotated[
+        bool,
+        typer.Option(
+            "--due",
+            help="Only feeds whose next poll is due (respects intervals, backoff and "
+            "Retry-After: the flag for running 'tracker poll' from cron).",
+        ),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Poll every feed once now, record new entries, update briefing and alerts.
@@ -134,6 +142,17 @@ def poll(
             if unknown:
                 raise InputError(f"unknown feed(s): {', '.join(unknown)}")
             feeds = [f for f in tracker.config.feeds if f.name in set(feed)]
+        if due:
+            now = tracker.clock()
+            states = tracker.feed_states.load([f.name for f in feeds])
+            feeds = [
+                f
+                for f in feeds
+                if (s := states.get(f.name)) is None
+                or s.config_url != f.url
+                or s.next_poll_at is None
+                or s.next_poll_at <= now
+            ]
         report = poll_with_progress(tracker, feeds, show=fmt != "json" and err.is_terminal)
         tracker.catch_up()
         raised = _process_alerts(tracker)
@@ -168,6 +187,7 @@ def _outcome_json(o: Any) -> dict[str, Any]:
         "http_status": o.http_status,
         "error": o.error,
         "error_kind": o.error_kind,
+        "moved_to": o.moved_to,
         "problem": o.problem,
         "next_poll": iso(o.next_poll_at),
     }

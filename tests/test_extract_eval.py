@@ -1,7 +1,8 @@
 """Quality floor: the extractor on the hand-labelled real entries (tests/data/extraction/).
 
-The floors sit just below the figures measured when the rules last changed (extractor 1.10:
-dev micro-F1 0.841, held-out 0.727, level accuracy 1.0 on both), so a regression fails here.
+The floors sit just below the figures measured when the rules last changed (extractor 1.12, on
+the pool grown by a third pass of 248 entries: dev micro-F1 0.892, held-out 0.716 — 1.10 scored
+0.841 and 0.716 on this same pool — level accuracy 1.0 on both), so a regression fails here.
 Raise them when the extractor improves; never lower them to make a change pass.
 """
 
@@ -27,12 +28,12 @@ def report():
 
 def test_every_pool_entry_has_a_label_and_the_set_is_large_enough(report):
     counts = report["labelled_entries"]
-    assert sum(sum(v.values()) for v in counts.values()) >= 1300
-    assert report["dev"]["gold_claims"] + report["heldout"]["gold_claims"] >= 135
+    assert sum(sum(v.values()) for v in counts.values()) >= 1600
+    assert report["dev"]["gold_claims"] + report["heldout"]["gold_claims"] >= 140
 
 
 def test_dev_micro_f1_stays_above_its_floor(report):
-    assert report["dev"]["micro"]["f1"] >= 0.83
+    assert report["dev"]["micro"]["f1"] >= 0.88
 
 
 def test_heldout_micro_f1_stays_above_its_floor(report):

@@ -36,7 +36,12 @@ from datetime import date
 from tracker.config import ActorConfig
 from tracker.extract.context import Context
 from tracker.extract.jsonl import LineError, extract_jsonl
-from tracker.extract.lexicon import Dictionaries, build_dictionaries, default_dictionaries
+from tracker.extract.lexicon import (
+    Dictionaries,
+    build_dictionaries,
+    capital_of,
+    default_dictionaries,
+)
 from tracker.extract.rules import analyse
 from tracker.extract.text import clean, sentences
 from tracker.values import Claim, ClaimType, EntryText, utc
@@ -51,7 +56,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.11.0"
+EXTRACTOR_VERSION = "1.12.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -67,7 +72,8 @@ PREFILTER = re.compile(
     r"sends? (?:aide|envoy|minister|defence|defense|foreign|his|her)|"
     r"postpon|pushed back|moved to|(?:instead of|rather than) \w+day|get together|"
     r"(?:may|might|could|would|consider\w*) (?:\w+ )?(?:fly|travel|go)\b|floats? \w+ trip|"
-    r"trip to|not on the (?:list|delegation|line)|missing from|in person|personally"
+    r"trip to|not on the (?:list|delegation|line)|missing from|in person|personally|"
+    r"conference|signed (?:a|an|the) |(?:heads?|travels?|flies|flew|travell?ed) to "
 )
 
 
@@ -112,7 +118,11 @@ def _extract(entry: EntryText, d: Dictionaries) -> list[Claim]:
     ):
         if not passed:
             continue  # no sentence of a field that fails the gate can pass it
-        ctx = Context(d, published, field, other + own[:1], text)
+        # A summary sentence may take its other side from the headline only when the headline
+        # reports a meeting: then it is most likely about that meeting.
+        met = any(c.type in _MEETING_TYPES and c.parties for c in claims)
+        headline = title_sentences if field == "summary" and met else []
+        ctx = Context(d, published, field, other + own[:1], text, headline)
         for sentence in own:
             if len(own) == 1 or prefilter(sentence):
                 claims.extend(analyse(sentence, ctx))
@@ -125,11 +135,29 @@ def _same_place(a: str, b: str, d: Dictionaries | None) -> bool:
         return True
     if d is None:
         return False
+    a, b = _seat_of_government(a, d), _seat_of_government(b, d)
+    if a.lower() == b.lower():
+        return True  # "the White House" is in Washington
     for country, other in ((a, b), (b, a)):
         place = d.place(country)
         if place is not None and place.kind == "country":
             return d.venue_country(other) == place.code
     return False
+
+
+# Claims of these types in one entry are one event even when title and summary each name a
+# different side ("Tigray region committed to the ceasefire" + "… proposed by Abiy's government").
+_ONE_PER_ENTRY = frozenset(
+    {ClaimType.CEASEFIRE_AGREED, ClaimType.CEASEFIRE_PROPOSED, ClaimType.PRISONER_EXCHANGE}
+)
+
+
+def _seat_of_government(venue: str, d: Dictionaries) -> str:
+    """A metonym's city ("the White House" -> "Washington"); other venues unchanged."""
+    place = d.place(venue)
+    if place is not None and place.kind == "metonym":
+        return capital_of(place.code) or place.venue
+    return venue
 
 
 def _compatible(a: Claim, b: Claim, d: Dictionaries | None = None) -> bool:
@@ -142,7 +170,7 @@ def _compatible(a: Claim, b: Claim, d: Dictionaries | None = None) -> bool:
     ):
         return a.party == b.party
     pa, pb = set(a.parties), set(b.parties)
-    if not (pa <= pb or pb <= pa):
+    if not (pa <= pb or pb <= pa or a.type in _ONE_PER_ENTRY):
         return False
     if a.venue and b.venue and not _same_place(a.venue, b.venue, d):
         return False
@@ -152,7 +180,12 @@ def _compatible(a: Claim, b: Claim, d: Dictionaries | None = None) -> bool:
 def _combine(a: Claim, b: Claim) -> Claim:
     """Keep ``a`` (seen first, usually the title) and fill its gaps from ``b``."""
     updates: dict[str, object] = {}
-    if len(b.parties) > len(a.parties):
+    if a.type in _ONE_PER_ENTRY and not set(b.parties) <= set(a.parties):
+        # the title names one side of the truce, the summary the other
+        updates["parties"] = a.parties + tuple(p for p in b.parties if p not in a.parties)
+    elif len(b.parties) > len(a.parties) and (len(a.parties) < 2 or b.confidence >= 1):
+        # an untensed aside that borrowed every side of its sentence does not widen a meeting
+        # whose two sides are already known
         updates["parties"] = b.parties
     for name in ("venue", "date", "head", "head_title", "level", "person", "proposer", "speaker"):
         if getattr(a, name) is None and getattr(b, name) is not None:
@@ -168,7 +201,8 @@ _ANAPHORA = re.compile(
     r"^(?:The|This|That|Such a|Their|His|Her|Its)\s+(?:[\w-]+(?:['’]s)?\s+){0,2}?"
     r"(?:meeting|talks|summit|visit|trip|negotiations)\b|"
     r"\b(?:announced|confirmed|described|called|praised|hailed|critici[sz]ed|welcomed|"
-    r"dismissed)\s+the\s+(?:meeting|summit|talks|visit|negotiations)\b"
+    r"dismissed|opened|chaired|attended|joined)\s+the\s+(?:meeting|summit|talks|visit|"
+    r"negotiations)\b"
 )
 _MEETING_TYPES = {t for t in ClaimType if t.value.startswith(("talks_", "summit_"))}
 
@@ -246,8 +280,12 @@ def _superseded(claim: Claim, claims: list[Claim]) -> Claim | None:
             and (claim.type in _DEFAULT_HELD) == (other.type in _DEFAULT_HELD)
         ):
             return other  # the same meeting read as talks and as a summit, in the same phase
+        planned = claim.type in (ClaimType.TALKS_SCHEDULED, ClaimType.SUMMIT_SCHEDULED) or (
+            # a summit "scheduled" with neither date nor venue is kept as a rumour (DESIGN)
+            claim.type is ClaimType.SUMMIT_RUMORED and not claim.hedged and claim.proposer is None
+        )
         if (
-            claim.type in (ClaimType.TALKS_SCHEDULED, ClaimType.SUMMIT_SCHEDULED)
+            planned
             and claim.date is None
             and other.type in _DEFAULT_HELD
             and other.confidence == 1
@@ -262,6 +300,7 @@ def _superseded(claim: Claim, claims: list[Claim]) -> Claim | None:
         if (
             weak
             and overlap
+            and not other.hedged  # "their next meeting could be in Moscow" is another meeting
             and other.type not in _DEFAULT_HELD
             and (other.type in _SUMMIT_TYPES) == kind
         ):

@@ -24,7 +24,10 @@ class Context:
     # "Talks pushed back to Friday" names its sides only in the summary, and vice versa.
     context_sentences: list[str] = dc_field(default_factory=list)
     entry_text: str = ""
+    # For a summary sentence: the headline, whose sides the summary often leaves unnamed.
+    headline: list[str] = dc_field(default_factory=list)
     _context: list[Mention] | None = None
+    _headline: list[Mention] | None = None
 
     @property
     def entry_context(self) -> list[Mention]:
@@ -32,6 +35,13 @@ class Context:
         if self._context is None:
             self._context = entry_context(self.context_sentences, self.d, self.published)
         return self._context
+
+    @property
+    def headline_context(self) -> list[Mention]:
+        """The headline's sides (empty for the headline itself), built on first use."""
+        if self._headline is None:
+            self._headline = entry_context(self.headline, self.d, self.published)
+        return self._headline
 
 
 def entry_context(sentences: list[str], d: Dictionaries, published: date | None) -> list[Mention]:

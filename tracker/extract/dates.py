@@ -35,6 +35,13 @@ _MONTHS = {
     )
     for m in names
 }
+_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    )
+    if w
+} | {"a": 1}
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_ALT = "|".join(_WEEKDAYS)
 
@@ -46,6 +53,8 @@ DATE_RE = re.compile(
       | (?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\b
                (?:,?\s+(?P<y2>\d{{4}}))?)
       | (?P<rel>today|tonight|tomorrow|yesterday)
+      | (?P<ago>(?P<agon>\d{{1,3}}|a|one|two|three|four|five|six|seven|eight|nine|ten)
+               \s+(?P<agou>days?|weeks?)\s+ago)
       | (?P<wk>(?P<wkq>this|next|last)\s+week)
       | (?P<wd>(?:(?P<wdq>next|this|last|coming)\s+)?(?P<wdn>{_WEEKDAY_ALT}))
       | (?P<my>(?<!since\s)(?<!after\s)(?:(?:in|during|by|until|from|early|late|mid-?)\s+)?
@@ -122,6 +131,12 @@ def _resolve_match(
     if g["rel"]:
         offset = {"today": 0, "tonight": 0, "tomorrow": 1, "yesterday": -1}[g["rel"].lower()]
         return published + timedelta(days=offset), DatePrecision.DAY
+    if g["ago"]:  # "when the ministers met in Turkey just 19 days ago"
+        n = _NUMBERS.get(g["agon"].lower()) or int(g["agon"])
+        if g["agou"].lower().startswith("week"):
+            monday = published - timedelta(days=published.weekday() + 7 * n)
+            return monday, DatePrecision.UNKNOWN
+        return published - timedelta(days=n), DatePrecision.DAY
     if g["wk"]:
         monday = published - timedelta(days=published.weekday())
         shift = {"this": 0, "next": 7, "last": -7}[g["wkq"].lower()]

@@ -30,7 +30,7 @@ from tracker.values import DelegationLevel
 _AMBIGUOUS = {"Korea", "Congo", "Virgin Islands", "Jersey", "Guinea", "Niger", "Dominica", "Chad"}
 # Kinds of place mentions: which ones name a party and which ones can be a venue.
 PARTY_KINDS = {"country", "demonym", "metonym", "org", "group"}
-VENUE_KINDS = {"country", "city", "region", "metonym"}
+VENUE_KINDS = {"country", "city", "region", "metonym", "seat"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +261,10 @@ def _build_places() -> dict[str, Place]:
         for met in info.get("metonyms") or []:
             venue = "Moscow" if "Kremlin" in met else met
             places[met] = Place(code, "metonym", venue)
+    for seat in data.get("seats") or []:
+        # a city that seats international organisations: a venue, never a side by itself
+        if seat in places:
+            places[seat] = Place(places[seat].code, "seat", seat)
     for code, regions in (data.get("regions") or {}).items():
         for region in regions or []:
             places[region] = Place(code, "region", region)

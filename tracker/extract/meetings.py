@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from tracker.extract import dates
 from tracker.extract.context import (
@@ -34,10 +35,12 @@ from tracker.extract.patterns import (
     POSTPONE_RE,
     PRESENT_MEET,
     PROPOSE_RE,
+    SIGNED_RE,
     SPEECH_RE,
+    TALKS_AS_SUBJECT,
     TEAM_TRAVEL,
 )
-from tracker.values import Claim, ClaimType, DelegationLevel
+from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel
 
 _I = re.IGNORECASE
 
@@ -55,7 +58,9 @@ def _leader_pair(clause: str, mentions: list[Mention]) -> bool:
     leaders = [m for m in mentions if m.kind == "person" and m.level is DelegationLevel.LEADER]
     for a, b in itertools.pairwise(leaders):
         gap = clause[a.end : b.start] if 0 <= a.end <= b.start else ""
-        if a.party != b.party and re.fullmatch(r"\s*(?:and|[-–—/]|with|,)\s*(?:I\s*)?", gap):
+        if a.party != b.party and re.fullmatch(
+            r"\s*(?:and|[-–—/]|with|,)\s*(?:I\s*)?(?:[A-Z][\w-]+\s+)?", gap
+        ):
             return True
     return False
 
@@ -67,6 +72,11 @@ _HOSTING_OFFER = re.compile(
     r"(?:(?:host|facilitate)(?:\s+(?:the|a|new|direct|peace|further|another|[\w’']+-[\w’']+)){0,3}"
     r"\s+(?:talks|negotiations|round)\b|mediate\b)",
     _I,
+)
+
+
+_LEADER_TRAVEL = re.compile(
+    r"\b(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to\s+(?-i:[A-Z])", _I
 )
 
 
@@ -90,8 +100,10 @@ def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited:
     unled = [p for p in parties if p not in led]
     if len(led) >= 2 and not unled:
         return True
-    # A leader's visit to (or hosting of) a country whose counterpart is not named.
+    # A leader's visit to (or hosting of) a country whose counterpart is not named; a leader
+    # travelling to a foreign capital to meet someone ("Zelensky heads to Washington").
     hosted = re.search(r"\bwarm welcome|\bhosted\b|\bvisit\b", clause, _I) is not None
+    hosted = hosted or _LEADER_TRAVEL.search(clause) is not None
     # "The UK PM will hold talks" in Ukraine: a leader with no named counterpart (guide)
     talks = re.search(r"\b(?:hold|holds|held|holding)\s+talks\b", clause, _I) is not None
     return len(led) == 1 and len(unled) >= 1 and (visited or hosted or talks)
@@ -102,6 +114,11 @@ _MEDIUM = re.compile(
     r"\b(?:(?:in\s+)?(?:a\s+)?(?:phone\s+|telephone\s+|video\s+)?call with|phone|"
     r"telephon\w*|video)\b",
     _I,
+)
+# "Syrian officers ended mediation efforts between rival militias": the mediator is the one
+# side the text names
+_MEDIATOR = re.compile(
+    r"\bmediation\s+(?:efforts?|mission|bid)\b|\bmediat(?:ed|es|ing)\s+between\b", _I
 )
 _OWN_OFFER = re.compile(
     r"\b(?:propos(?:es|ed|ing)|offer(?:s|ed|ing)?)\s+(?:to\s+(?:hold|host)\s+)?(?:an?\s+|the\s+)?"
@@ -123,10 +140,14 @@ def meeting(
     """The meeting claim of a clause (talks or summit, at its lifecycle stage), if any, and
     the delegations of the parties that take part in it."""
     screened = clause
+    for m in mentions:
+        if m.start >= 0 and m.place is not None and m.place.kind in ("org", "group"):
+            # "Arab League", "Rapid Support Forces": names, not sport or the military
+            screened = screened[: m.start] + " " * (m.end - m.start) + screened[m.end :]
     if PROPOSE_RE.search(clause):
         # "offers to host talks in a call with Putin": the call carries the offer; the talks
         # offered are still talks
-        screened = _MEDIUM.sub(" ", clause)
+        screened = _MEDIUM.sub(" ", screened)
     if NON_DIPLOMATIC.search(screened):
         return
     # An explicit delegation was claimed in _analyse_clause; go on only for the talks themselves.
@@ -159,7 +180,7 @@ def meeting(
     bare = not parties and BARE_TALKS.search(clause)  # "Second round held at Ciragan Palace"
     # "Russia proposes second round of talks in Istanbul": the proposer names only itself;
     # the engagement layer finds the other side from the track's earlier rounds.
-    offer = len(parties) == 1 and _OWN_OFFER.search(clause)
+    offer = len(parties) == 1 and (_OWN_OFFER.search(clause) or _MEDIATOR.search(clause))
     if len(parties) < 2 and not (
         bare
         or offer
@@ -177,6 +198,13 @@ def meeting(
     ):
         return
     summit = is_summit(clause, mentions, parties, visited)
+    signed = SIGNED_RE.search(clause)
+    if (
+        signed
+        and not _leader_pair(clause, mentions)
+        and not MEET_RE.search(clause[: signed.start()])
+    ):
+        return  # "Russia and Ukraine signed an accord": no meeting unless two leaders signed it
     decline = DECLINE_RE.search(clause)
     if decline:
         who = speaker_of(clause, mentions, decline)
@@ -208,9 +236,14 @@ def meeting(
     kind, direction, extra = _lifecycle(core, core.lower(), sentence, summit, hedged, mentions)
     if kind is None:
         return
-    if kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD) and extra.get("confidence"):
+    held = kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD)
+    if held and (extra.get("confidence") or not PAST_RE.search(core)):
         ahead, _, span = dates.resolve(clause, ctx.published, +1)
-        explicit = any(ch.isdigit() for ch in span)  # "August 15", not a bare weekday
+        # "August 15"; for a present-tense report also a weekday: "Putin meets Trump on Friday"
+        # said on a Wednesday is a plan (a past meeting would be "met")
+        explicit = any(ch.isdigit() for ch in span) or (
+            not extra.get("confidence") and re.match(r"(?:on\s+)?\w+day\b", span, _I) is not None
+        )
         if explicit and ahead is not None and ctx.published is not None and ahead > ctx.published:
             # no tense, but a date still to come: "Putin summit in Alaska on August 15"
             kind, direction, extra = (
@@ -223,9 +256,20 @@ def meeting(
         when, _ = claim_date(clause, ctx, +1)
         if when is None:  # DESIGN.md: announced "with date or venue"; otherwise still a rumour
             kind = ClaimType.SUMMIT_RUMORED
-    yield make_claim(
+    claim = make_claim(
         kind, clause, ctx, direction, parties=parties, venue=venue, hedged=hedged, **extra
     )
+    if (
+        kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD)
+        and claim.date is not None
+        and ctx.published is not None
+        and claim.date > ctx.published
+        and PAST_RE.search(core)
+    ):
+        # a meeting that took place is not dated after its report: that date belongs to
+        # something else the sentence mentions ("… called for a truce starting on 12 May")
+        claim = replace(claim, date=None, date_precision=DatePrecision.UNKNOWN)
+    yield claim
     if not summit and kind not in (ClaimType.TALKS_CANCELLED, ClaimType.TALKS_PROPOSED):
         yield from _delegations(clause, ctx, mentions, explicit=False)
 
@@ -240,6 +284,8 @@ def _lifecycle(
     if POSTPONE_RE.search(clause):
         return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_RESCHEDULED), +1, {}
     proposal = PROPOSE_RE.search(clause)
+    if proposal and TALKS_AS_SUBJECT.search(clause[: proposal.start()]):
+        proposal = None
     if proposal:
         owner = proposer_of(clause, mentions, proposal)
         if summit:

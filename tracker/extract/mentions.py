@@ -72,7 +72,11 @@ _WAR_BEFORE = re.compile(
 )
 _WAR_AFTER = re.compile(
     r"^(?:['’]s\s+)?\s*(?:invasion|war|attack|assault|offensive|aggression|strikes?|troops|"
-    r"forces|military|shelling|bombardment|missile|drone|soldiers)\b",
+    r"forces|military|shelling|bombardment|missile|drone|soldiers)\b|"
+    # the country as the agent of military action ("while Russia masses troops")
+    r"^\s+(?:continues\s+to\s+|keeps\s+|has\s+|had\s+)?(?:mass(?:es|ed|ing)|amass\w*|invad\w*|"
+    r"shell(?:s|ed|ing)|bomb(?:s|ed|ing)|pound\w*|deploy\w*|attack(?:s|ed|ing)|"
+    r"launch(?:es|ed)\s+(?:an?\s+)?(?:attack|offensive|invasion|strikes?))\b",
     re.IGNORECASE,
 )
 VENUE_RE = re.compile(
@@ -256,6 +260,7 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
     country takes part (it hosts), unlike a city named after "in".
     """
     best: tuple[str | None, Mention | None, bool] = (None, None, False)
+    host: tuple[str, Mention, bool] | None = None
     for m in mentions:
         if m.place is None or m.start < 0:  # start < 0: borrowed from the sentence, not here
             continue
@@ -273,24 +278,30 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
             # "landed in the Turkish capital": Ankara; the adjective still names its country as
             # a side, as it did before the capital was recognised
             return capital, m, True
-        if m.place.kind in ("country", "city", "region") and _HOST_AFTER.match(after):
+        if m.place.kind in ("country", "city", "region", "seat") and _HOST_AFTER.match(after):
             # "Istanbul hosted the last round", "Turkey will host": the host is the venue and,
-            # when it is a country, a party
-            return m.place.venue, m, m.place.kind == "country"
-        named = m.place.kind in ("city", "region") and re.match(
+            # when it is a country, a party (unless a city is named: "host talks in Istanbul")
+            host = host or (m.place.venue, m, m.place.kind == "country")
+            continue
+        named = m.place.kind in ("city", "region", "seat") and re.match(
             r"\s+(?:peace\s+)?(?:talks|round|meeting|summit|negotiations)\b", after
         )  # "Istanbul talks", "the Alaska summit"
         if m.place.kind not in VENUE_KINDS or not (named or VENUE_RE.search(before)):
             continue
         if _WAR_BEFORE.search(before) or re.search(r"\bsummit of\s+$", before):
             continue
-        visited = bool(_VISIT_BEFORE.search(before))
+        # visiting a city that seats international bodies is no visit to a host country
+        visited = bool(_VISIT_BEFORE.search(before)) and m.place.kind != "seat"
         candidate = (m.place.venue, m, visited)
         # A city beats a country ("in Doha, Qatar"); the first city wins.
         if best[1] is None or (
-            m.place.kind in ("city", "metonym", "region")
+            m.place.kind in ("city", "metonym", "region", "seat")
             and best[1].place
             and best[1].place.kind == "country"
         ):
             best = candidate
+    if host is not None and (
+        best[1] is None or (host[1].place is not None and host[1].place.kind in ("city", "seat"))
+    ):
+        return host
     return best

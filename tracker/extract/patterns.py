@@ -15,9 +15,16 @@ MEET_RE = re.compile(
     r"warm welcome|mediation|get together|gather(?:s|ing)? with|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
     r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"
-    r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates)\b",
+    r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates|"
+    # "Zelensky heads to Washington": a trip to a place is a visit (the place decides)
+    r"(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to(?=\s+(?-i:[A-Z]))|"
+    r"(?:peace|multilateral|international|regional|security|donors['’]?)\s+conference|"
+    r"(?:jointly\s+)?signed\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:treaty|accord|declaration|pact))\b",
     _I,
 )
+# "signed a treaty" is a meeting only between two leaders who sign it together
+SIGNED_RE = re.compile(r"\bsigned\s+(?:a|an|the)\b", _I)
 CEASE_RE = re.compile(
     r"\b(?:cease-?fires?|truces?|cessation of hostilities|pause (?:in )?fire|armistice)\b"
     r"(?!\s+(?:talks|negotiations))",
@@ -65,7 +72,11 @@ DECLINE_RE = re.compile(
     r"won'?t\s+(?:attend|go|travel|take part|join)|not\s+(?:be\s+)?(?:attending|going|travel\w*|"
     r"taking part|participat\w*)|refus\w+\s+to\s+(?:meet|attend|see|join)|"
     r"declin\w+\s+(?:to\s+(?:attend|meet|join)|(?:an?\s+|the\s+)?invitation)|"
-    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|skip(?:s|ped|ping)?|snub\w*|stay(?:s|ed)? away|"
+    r"reject\w*\s+(?:an?\s+|the\s+)?invitation|stay(?:s|ed)? away|"
+    # "skips the summit", "snubs Macron": not "encourage kids to skip college"
+    r"(?:skip(?:s|ped|ping)?|snub\w*)\s+(?:(?:the|a|an|this|next|[A-Z][\w'’]+)\s+){0,3}?"
+    r"(?:summit|meeting|talks|ceremony|event|conference|visit|inauguration|funeral|gathering|"
+    r"session|dinner|(?-i:[A-Z])\w*)|"
     r"(?:is|was) not on the (?:list|delegation|line-?up|team)|name is missing from)\b",
     _I,
 )
@@ -94,6 +105,9 @@ POSTPONE_RE = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\d|(?-i:[A-Z])))",
     _I,
 )
+# "Talks offer a roadmap to a truce": the talks themselves are the subject of the verb, so it
+# is no proposal (the talks took place).
+TALKS_AS_SUBJECT = re.compile(r"\b(?:talks|negotiations|meeting|summit)\s+$", _I)
 PROPOSE_RE = re.compile(
     r"\b(?:propos\w*|offer\w*|call(?:s|ed|ing)? for|urg\w+|appeal\w*|suggest\w*|seek\w*|"
     r"push\w* for|ask(?:s|ed)? for|request\w*|press(?:es|ed)? for|wants?)\b(?:\W+[\w'’-]+){0,7}?"
@@ -114,7 +128,7 @@ HEDGE_RE = re.compile(
     r"until|if it|if he|if they)\b|\bmay\b(?!\s+\d)",
 )
 FUTURE_RE = re.compile(
-    r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|"
+    r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|gather|"
     r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
     r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|"
     r"arrives?|arriving|"
@@ -127,7 +141,9 @@ FUTURE_RE = re.compile(
     _I,
 )
 NON_DIPLOMATIC = re.compile(
-    r"\b(?:match|final|semi-finals?|cup|league|tournament|games?|olympics?|championship|squad|"
+    r"\b(?:match|final|semi-finals?|quarter-finals?|cup|league|tournament|games?|olympics?|"
+    r"championship|squad|tennis|cricket|rugby|soccer|wimbledon|grand slam|win over|"
+    r"victory over|seeded|"
     r"coach|players?|club|fc|rematch|bout|grand prix|race|fans|voters|ceos?|shareholders|"
     r"nominees|committee|cabinet|lawmakers|congress|court|jury|students|refugees?|journalists|"
     r"talks? (?:to|about)|footage|reporter|correspondent|we meet|site of|medals?|curling|"
@@ -137,6 +153,23 @@ NON_DIPLOMATIC = re.compile(
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
     r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands)|"
+    r"meets?\s+(?:a\s+|the\s+|all\s+|its\s+|their\s+|his\s+|her\s+)?(?:list\s+of\s+)?"
+    r"(?:\w+\s+)?(?:conditions|demands|requirements|criteria|targets|deadline|standards|"
+    r"expectations|obligations)|"
+    # sessions of standing bodies (labelling guide): "NATO foreign ministers meet in Antalya",
+    # "EU leaders' council", "G7 finance ministers"
+    r"(?:NATO|Nato|EU|G7|G-7|G20|G-20|OSCE|ASEAN|alliance|allied)\s+(?:foreign\s+|defen[cs]e\s+|"
+    r"finance\s+|interior\s+|energy\s+|trade\s+)?ministers|european council|"
+    # idioms: "were met with protests", "met with criticism", "meets its end", "talks tough",
+    # "hosted a show"
+    r"(?:was|were|is|are|been|be|being)\s+met\s+(?:with|by)|"
+    r"met\s+with\s+(?:\w+\s+)?(?:criticism|protests?|resistance|scepticism|skepticism|anger|"
+    r"outrage|derision|silence|applause|backlash|condemnation|dismay|fury|defiance|cheers|"
+    r"boos|jeers|disbelief|concern|alarm|suspicion|hostility|indifference)|"
+    r"meets?\s+(?:the|its|their|his|her)\s+(?:end|fate|match|maker)|"
+    r"talks?\s+(?:tough|up|down|big|shop|sense|nonsense)|"
+    r"host(?:s|ed|ing)?\s+(?:a|the)\s+(?:\w+\s+)?(?:show|party|programme|program|podcast|"
+    r"gala|concert|ceremony|festival)|"
     r"(?:demands|conditions|needs|requirements|targets|goals|criteria)\s+(?:are|were|is|was|be|"
     r"have been|has been|had been|being)\s+met)\b",
     _I,
@@ -150,13 +183,19 @@ MEET_VERB = re.compile(
 )
 PAST_RE = re.compile(
     r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
-    r"\b(?:met|held|hosted|visited|arrived|landed|received|undertook|took place|ended|began|"
+    r"\b(?:met|held|hosted|visited|arrived|landed|travell?ed|received|undertook|took place|ended|"
+    r"began|"
     r"renewed|gave a warm welcome|signed)\b",
     _I,
 )
 PRESENT_MEET = re.compile(
     r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes|"
-    r"(?:is|are) (?:holding|meeting))\b",
+    r"(?:is|are) (?:holding|meeting)|"
+    # talks that end, wrap up or yield something took place
+    r"(?:end|ends|wrap up|wraps up|conclude|concludes)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:talks|meeting|summit|negotiations)|"
+    r"(?:talks|meeting|summit|negotiations|round)\s+(?:ends?|wraps? up|concludes?|yields?|"
+    r"produces?))\b",
     _I,
 )
 FIRM_FUTURE = re.compile(
@@ -165,8 +204,8 @@ FIRM_FUTURE = re.compile(
     _I,
 )
 TEAM_TRAVEL = re.compile(
-    r"\b(?:delegations?|negotiators|team|teams|side)\b.{0,40}\b(?:will be in|be in|travel\w*|"
-    r"fly\w*|head\w* (?:to|for)|arriv\w*|waiting)\b|\btravel\w* to \w+ for\b",
+    r"\b(?:delegations?|delegates|negotiators|team|teams|side)\b.{0,40}\b(?:will be in|be in|"
+    r"travel\w*|fly\w*|head\w* (?:to|for)|arriv\w*|waiting)\b|\btravel\w* to \w+ for\b",
     _I,
 )
 BARE_TALKS = re.compile(

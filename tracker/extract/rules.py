@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from tracker.extract.context import Context, make_claim, speaker_of
 from tracker.extract.delegations import delegations, is_explicit
+from tracker.extract.lexicon import capital_of
 from tracker.extract.meetings import meeting
 from tracker.extract.mentions import Mention, find_mentions, find_venue, is_background_place
 from tracker.extract.patterns import (
@@ -97,9 +98,11 @@ def _participants(
         party = m.party
         if m.place is not None:
             if m is venue_m:
-                if not visited:
-                    continue
+                if not visited or m.place.kind == "seat":
+                    continue  # a venue; "visits Brussels" is a visit to NATO or the EU
                 party = m.place.code
+            elif _in_apposition(clause, venue_m, m):
+                continue  # "in Brussels, Belgium": the city's country belongs to the venue
             elif (
                 m.place.kind == "city"
                 and m.start >= 0
@@ -127,6 +130,79 @@ def _participants(
         if party and party not in parties:
             parties.append(party)
     return parties
+
+
+_BETWEEN = re.compile(
+    r"\b(?:talks|negotiations?|meetings?|summits?|dialogue|contacts?|mediation|deal|"
+    r"(?:cease-?fire|truce)(?:\s+(?:deal|agreement))?)\s+(?:\w+\s+){0,2}?between\s+"
+    r"(.{3,90}?)(?=[,.;:]|$|\s+(?:in|on|at|to|over|for|after|as|would|will|is|are|was|were)\b)",
+    _I,
+)
+_GO_BETWEEN = re.compile(
+    r"^\s+(?:\w+\s+){0,3}?(?:mediat|host|broker|facilitat|arrang)\w*|"
+    r"(?:mediated|hosted|brokered|facilitated|arranged)\s+by\s+(?:the\s+)?$",
+    _I,
+)
+
+
+def _between(clause: str, mentions: list[Mention], parties: list[str]) -> list[str]:
+    """ "US and NATO struggle to read the negotiations between Russia and Ukraine": the sides
+    are the two named after "between", plus whoever the clause says hosts or mediates."""
+    found = _BETWEEN.search(clause)
+    if found is None:
+        return parties
+    inside = {
+        str(m.party)
+        for m in mentions
+        if m.party and m.start >= 0 and found.start(1) <= m.start < found.end(1)
+    }
+    if len(inside) < 2:
+        return parties
+    keep = set(inside)
+    for m in mentions:
+        if (
+            m.party
+            and m.start >= 0
+            and (
+                _GO_BETWEEN.match(clause[m.end :])
+                or _GO_BETWEEN.search(clause[max(0, m.start - 30) : m.start])
+            )
+        ):
+            keep.add(str(m.party))
+    kept = [p for p in parties if p in keep]
+    return kept if len(kept) >= 2 else parties  # only narrows: exclusions made above stand
+
+
+# Verbs of assessment: who believes or doubts is an onlooker. (Not verbs of saying: officials
+# who say "a meeting with Putin could come" announce their own side's meeting.)
+_FRAME = re.compile(
+    r"\b(?:believes?|believed|thinks?|thought|fears?|feared|suspects?|suspected|doubts?|"
+    r"doubted|struggles? to (?:decipher|read|understand|assess))\b",
+    _I,
+)
+
+
+def _unframed(clause: str, mentions: list[Mention], parties: list[str]) -> list[str]:
+    """ "US and NATO officials believe Putin has not backed off his demands in talks with
+    Ukraine": who believes or doubts is not a side of the talks the statement is about."""
+    frame = _FRAME.search(clause)
+    meet = MEET_RE.search(clause, frame.end()) if frame else None
+    if frame is None or meet is None:
+        return parties
+    before = {m.party for m in mentions if m.party and 0 <= m.end <= frame.start()}
+    after = {m.party for m in mentions if m.party and m.start >= frame.end()}
+    kept = [p for p in parties if p not in before or p in after]
+    return kept if len(kept) >= 2 else parties
+
+
+def _in_apposition(clause: str, venue_m: Mention | None, m: Mention) -> bool:
+    if venue_m is None or venue_m.place is None or m.place is None or m.start < 0:
+        return False
+    return (
+        m.place.kind == "country"
+        and m.place.code == venue_m.place.code
+        and re.fullmatch(r",\s*", clause[venue_m.end : m.start]) is not None
+    )
 
 
 _CITY_SUBJECT = re.compile(r"\W*(?:the\s+)?", _I)
@@ -166,7 +242,7 @@ _STANCE_MARK = re.compile(
     r"\b(?:reject\w*|refus\w+|insist\w*|demand\w*|warn\w*|only if|unless|without|must|should|"
     r"not against|open to|ready to|willing to|no (?:reason|breakthrough|progress)|"
     r"decorative|positive sign|realistic|expect\w* (?:no|nothing|miracles)|"
-    r"nobody should|no one should)\b",
+    r"nobody should|no one should|oppos(?:e|es|ed|ing|ition)|condemn\w*|denounc\w*)\b",
     _I,
 )
 
@@ -204,7 +280,11 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         mentions = mentions + context
     elif has_meet or trip:
         # parties named elsewhere, for a clause that names only one side
-        own: set[str | None] = {m.party for m in mentions if m.party}
+        # the venue ("in the Kremlin") does not make its country a side already named
+        _, own_venue, own_visited = find_venue(clause, mentions)
+        own: set[str | None] = {
+            m.party for m in mentions if m.party and (m is not own_venue or own_visited)
+        }
         if clause != sentence:
             borrowed = [
                 replace(m, start=-1, end=-1, kind="context" if m.level is None else m.kind)
@@ -221,6 +301,10 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
                 for m in ctx.entry_context
                 if m.party not in known and (m.kind == "person" or planned)
             ]
+            # a summary sentence about the headline's meeting ("The UK PM will hold talks"
+            # under "Johnson visits Ukraine for talks") takes its other side from the headline
+            known |= {m.party for m in borrowed}
+            borrowed += [m for m in ctx.headline_context if m.party not in known]
         else:
             borrowed = []
     if decline and not has_meet:
@@ -231,9 +315,35 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
             )
         return
     venue, venue_m, visited = find_venue(clause, mentions)
-    parties = _participants(clause, mentions, venue_m, visited)
-    if len(parties) == 1 and (has_meet or trip):
+    parties = _between(clause, mentions, _participants(clause, mentions, venue_m, visited))
+    parties = _unframed(clause, mentions, parties)
+    if (
+        venue_m is not None
+        and venue_m.place is not None
+        and not visited
+        and _TRAVEL_TO.search(clause[max(0, venue_m.start - 30) : venue_m.start])
+        and any(m.kind == "person" and m.level is DelegationLevel.LEADER for m in mentions)
+        and venue_m.place.code not in parties
+        and len(parties) == 1  # the counterpart is not named: the host is it
+        and (
+            venue_m.place.kind in ("country", "metonym")
+            or capital_of(venue_m.place.code) == venue_m.place.venue
+        )
+    ):
+        parties.append(venue_m.place.code)  # a leader heading to a foreign capital visits it
+    if not parties and has_meet and borrowed:
+        # the clause names only its venue ("delegates arrive for talks at the Belarus border"):
+        # its sides are named elsewhere in the sentence
+        home = ctx.d.venue_country(venue) if venue else None
+        parties = list(dict.fromkeys(str(m.party) for m in borrowed if m.party != home))
+    org_summit = any(
+        m.place is not None and m.place.kind == "org" and m.party == parties[0]
+        for m in mentions
+        if parties and m.start >= 0
+    ) and bool(_SUMMIT_WORD.search(clause))
+    if len(parties) == 1 and (has_meet or trip) and not org_summit:
         # "he will wait for Putin in Turkey himself": the other side is named elsewhere
+        # (not for "the NATO summit": an organisation's summit has the organisation as party)
         home = ctx.d.venue_country(venue) if venue else None
         other = next(
             (
@@ -246,7 +356,15 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
             ),
             None,
         )
-        if other is not None:  # one side only: the subject named elsewhere
+        others = [other] if other is not None else []
+        if other is not None and any(other is m for m in ctx.headline_context):
+            # the headline's meeting: all its sides ("first Russia–Ukraine talks")
+            others += [
+                m
+                for m in ctx.headline_context
+                if m is not other and m.party not in parties and m.party != home
+            ]
+        for other in others:  # one side only: the others named elsewhere
             parties.append(str(other.party))
             if other.kind == "context" or other.level is not None:
                 mentions = [*mentions, replace(other, kind="person" if other.level else "context")]
@@ -264,8 +382,16 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         yield from meeting(clause, sentence, ctx, mentions, parties, venue, visited)
 
 
+_TRAVEL_TO = re.compile(
+    r"\b(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to\s+(?:the\s+)?$",
+    _I,
+)
+_SUMMIT_WORD = re.compile(r"\bsummits?\b", _I)
 _CLAUSE_TALKS = re.compile(
-    r"\b(?:talks|negotiations|meeting|summit|round|wait for|face-to-face)\b", _I
+    r"\b(?:talks|negotiations|meeting|summit|round|wait for|face-to-face)\b|"
+    # "He will meet Trump at the White House": the subject is named in the headline
+    r"^\W*(?:he|she|they|we|I)\s+(?:\w+\s+){0,2}?(?:meet|meets|met|visit\w*)\b",
+    _I,
 )
 _TRIP = re.compile(r"\b(?:fly|flying|travel\w*|go to|trip|joining|join)\b", _I)
 _IN_PERSON = re.compile(r"\b(?:personally|in person|himself|herself)\b", _I)

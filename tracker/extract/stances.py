@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from tracker.extract.context import Context, make_claim, proposer_of
 from tracker.extract.mentions import Mention, find_mentions
-from tracker.extract.patterns import CEASE_RE, DECLINE_RE, SPEECH_RE, TOPIC_RE
+from tracker.extract.patterns import CEASE_RE, DECLINE_RE, SPEECH_RE, TALKS_AS_SUBJECT, TOPIC_RE
 from tracker.values import Claim, ClaimType
 
 _I = re.IGNORECASE
@@ -17,7 +17,7 @@ _TAIL_SPEECH = re.compile(
 )
 
 _CF_AGREED = re.compile(
-    r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|took effect|"
+    r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|mediated|took effect|"
     r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
     r"implement\w*)\b",
     _I,
@@ -51,7 +51,7 @@ def ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]]
         proposed and proposed.start() < agreed.start() and "proposed by" not in window
     ):
         return "agreed", agreed
-    if proposed:
+    if proposed and not TALKS_AS_SUBJECT.search(window[: proposed.start()]):
         return "proposed", proposed
     return None
 

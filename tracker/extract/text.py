@@ -19,6 +19,11 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# A list item that is nothing but a link is a "related stories" list: other headlines, not
+# what this entry reports ("Kyiv-Moscow talks begin" under a video about refugees).
+_LINK_ITEM = re.compile(
+    r"<li\b[^>]*>\s*<a\b[^>]*>[^<]{0,300}</a>\s*(?:<br\s*/?>\s*)?</li\s*>", re.IGNORECASE
+)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u200d]+")
 _SOURCES = re.compile(r"(?:\s*\((?:[A-Z][^()]{0,60})\))+\s*$")
@@ -44,6 +49,7 @@ def clean(value: object) -> str:
     text = value[: MAX_FIELD_CHARS * 4]
     if "<" in text:
         text = _DROP_BLOCK.sub(" ", text)
+        text = _LINK_ITEM.sub("\n", text)
         text = _BLOCK_TAG.sub("\n", text)
         text = _TAG.sub(" ", text)
     if "&" in text:

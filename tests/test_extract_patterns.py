@@ -591,3 +591,15 @@ def test_skipping_college_is_not_declining_a_meeting():
 
 def test_a_tennis_round_is_not_a_round_of_talks():
     assert claims("Raducanu into Indian Wells third round with win over Garcia", "2022-03-12") == []
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "'Next time in Moscow', Putin tells Trump as summit ends without a deal",
+        "Putin suggests next meeting with Trump could be in Moscow",
+    ],
+)
+def test_the_next_meetings_venue_floated_by_a_leader_is_a_rumoured_summit(title):
+    r = one(claims(title, "2025-08-16"), ClaimType.SUMMIT_RUMORED)
+    assert r.venue == "Moscow" and r.proposer == "RU" and r.speaker == "Vladimir Putin"

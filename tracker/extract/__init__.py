@@ -56,7 +56,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.12.0"
+EXTRACTOR_VERSION = "1.13.0"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);
@@ -73,7 +73,7 @@ PREFILTER = re.compile(
     r"postpon|pushed back|moved to|(?:instead of|rather than) \w+day|get together|"
     r"(?:may|might|could|would|consider\w*) (?:\w+ )?(?:fly|travel|go)\b|floats? \w+ trip|"
     r"trip to|not on the (?:list|delegation|line)|missing from|in person|personally|"
-    r"conference|signed (?:a|an|the) |(?:heads?|travels?|flies|flew|travell?ed) to "
+    r"conference|signed (?:a|an|the) |(?:heads?|travels?|flies|flew|travell?ed) to |next time in "
 )
 
 

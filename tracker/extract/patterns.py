@@ -18,6 +18,7 @@ MEET_RE = re.compile(
     r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates|"
     # "Zelensky heads to Washington": a trip to a place is a visit (the place decides)
     r"(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to(?=\s+(?-i:[A-Z]))|"
+    r"next time in(?=\s+(?-i:[A-Z]))|"
     r"(?:peace|multilateral|international|regional|security|donors['’]?)\s+conference|"
     r"(?:jointly\s+)?signed\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?"
     r"(?:treaty|accord|declaration|pact))\b",
@@ -118,7 +119,9 @@ PROPOSE_RE = re.compile(
     r"\b(?:ready|willing|prepared|eager|open) to "
     r"(?:meet|talk|negotiate|host|hold|mediate)\b|\bwould (?:meet|host|negotiate|hold)\b|"
     r"\bwants? to (?:meet|talk|negotiate)\b|\binvit\w+|\bchalleng\w+ \w+ to\b|\bwait for\b|"
-    r"\blaunched a mediation|\bproposed by\b",
+    r"\blaunched a mediation|\bproposed by\b|"
+    # "'Next time in Moscow', Putin tells Trump": the next meeting's venue, floated
+    r"\bnext (?:time|meeting|round|summit) (?:could be |should be |will be )?in (?-i:[A-Z])",
     _I,
 )
 HEDGE_RE = re.compile(

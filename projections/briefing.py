@@ -18,28 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.engagement import takes_part
+from tracker.engagement import STATUS_OF_EVENT as _STATUS_OF
+from tracker.engagement import next_status, takes_part
 from tracker.values import DelegationLevel, iso
 
-STATUS_RANK = {
-    "rumored": 0,
-    "proposed": 1,
-    "scheduled": 2,
-    "rescheduled": 2,
-    "held": 3,
-    "cancelled": 3,
-}
-_STATUS_OF = {
-    "TalksProposed": "proposed",
-    "TalksScheduled": "scheduled",
-    "TalksRescheduled": "rescheduled",
-    "TalksHeld": "held",
-    "TalksCancelled": "cancelled",
-    "SummitRumored": "rumored",
-    "SummitConfirmed": "scheduled",
-    "SummitHeld": "held",
-    "SummitCancelled": "cancelled",
-}
 #: Event names that carry a claim (everything but Opened and ClaimRetracted).
 CLAIM_EVENTS = frozenset(
     [
@@ -214,17 +196,19 @@ def _apply_status(
     changes: list[dict[str, Any]],
 ) -> None:
     current = state["status"]
-    revived = current == "cancelled" and status in ("scheduled", "rescheduled", "held")
-    forward = STATUS_RANK[status] >= STATUS_RANK[current] and not (
-        current == "held" and status != "held"
+    after = next_status(
+        current,
+        status,
+        first=not state["status_reported"],
+        same_day=claim.date is None or claim.date.isoformat() == state["date"],
     )
-    if not state["status_reported"] and status == current:
+    if not state["status_reported"] and after == current:
         # The first report of a status is a change too (the timeline starts there).
-        changes.append({"field": "status", "old": None, "new": status})
+        changes.append({"field": "status", "old": None, "new": after})
         state["status_since"] = published
-    elif status != current and (not state["status_reported"] or forward or revived):
-        changes.append({"field": "status", "old": current, "new": status})
-        state["status"] = status
+    elif after != current:
+        changes.append({"field": "status", "old": current, "new": after})
+        state["status"] = after
         state["status_since"] = published
     state["status_reported"] = True
     if state["kind"] == "summit":

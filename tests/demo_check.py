@@ -27,6 +27,12 @@ class DemoRun:
     step_times: list[datetime]
     alerts_after_step: list[int] = field(default_factory=list)
     new_after_step: list[int] = field(default_factory=list)
+    server: Any = None
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.__exit__(None, None, None)
+        self.tracker.close()
 
 
 def replay(store_url: str) -> DemoRun:
@@ -36,7 +42,7 @@ def replay(store_url: str) -> DemoRun:
     server = _Server(story).__enter__()
     tracker = make_tracker(demo_config(story, server.base), store_url, clock=clock)
     tracker.recording_clock = clock
-    run = DemoRun(tracker, [s.at for s in story.steps])
+    run = DemoRun(tracker, [s.at for s in story.steps], server=server)
     try:
         raised = 0
         for step in story.steps:
@@ -47,8 +53,9 @@ def replay(store_url: str) -> DemoRun:
             raised += tracker.process_alerts(deliver=False)
             run.alerts_after_step.append(raised)
             run.new_after_step.append(report.new)
-    finally:
-        server.__exit__(None, None, None)
+    except BaseException:
+        run.close()
+        raise
     return run
 
 
@@ -167,4 +174,4 @@ if __name__ == "__main__":
         found = check(result)
         print("\n".join(found) or "all checkpoints hold")
         print(f"{len(found)} problem(s)", file=sys.stderr)
-        result.tracker.close()
+        result.close()

@@ -8,12 +8,12 @@ from typing import Any
 
 import feedparser
 import pytest
-from web_story import POLLS, record_story, story_tracker
 
 from projections.render.atom import change_id, render_atom
 from projections.replay import history
 
 from support import at
+from web_story import POLLS, record_story, story_tracker
 
 TRACK = "russia-ukraine"
 FEED = "http://127.0.0.1:8000/feed.atom"

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from web_story import parse_html, record_story, story_tracker
 
 from projections.render.html import render, safe_url
 from projections.replay import briefing, diff, history
@@ -15,6 +14,7 @@ from tracker.commands import record_entries
 from tracker.domain import recording_clock
 
 from support import at, claim, entry
+from web_story import parse_html, record_story, story_tracker
 
 TRACK = "russia-ukraine"
 NOW = at("2025-08-10")

@@ -14,11 +14,11 @@ import feedparser
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from web_story import POLLS, parse_html, record_story, serve, story_tracker
 
 from tracker.web import create_app
 
 from support import CONFIG, at
+from web_story import POLLS, parse_html, record_story, serve, story_tracker
 
 NOW = at("2025-08-10")
 

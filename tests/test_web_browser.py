@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_story import record_story, serve, story_tracker
 
 from tracker.web import create_app
 
 from support import at
+from web_story import record_story, serve, story_tracker
 
 pytestmark = pytest.mark.browser
 

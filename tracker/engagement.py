@@ -62,6 +62,24 @@ _PARTICIPATION = frozenset(
 )
 
 
+def next_status(current: str, reported: str, *, first: bool, same_day: bool) -> str:
+    """The lifecycle status after a report (shared by the aggregate and the projection).
+
+    A late report of an earlier stage never rewinds (``held`` stays held); a cancelled
+    meeting can be revived; and a report that a meeting is "scheduled" for the day it was
+    already moved to confirms the rescheduling rather than undoing it.
+    """
+    if first:
+        return reported
+    if current == "cancelled" and reported in ("scheduled", "rescheduled", "held"):
+        return reported
+    if current == "held":
+        return "held"
+    if current == "rescheduled" and reported == "scheduled" and same_day:
+        return "rescheduled"
+    return reported if STATUS_RANK[reported] >= STATUS_RANK[current] else current
+
+
 def held_on(status: str, claim: Claim, published_at: datetime) -> date | None:
     """The day a meeting took place: the claim's own date, else (for a report that it was
     held) the day it was reported; None for claims that are not about a held meeting."""
@@ -465,10 +483,14 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
         exp = self.expected.get(e.party or "")
         if exp is not None:
             exp["declined"] = True
-    elif type(e).__name__ in _STATUS_OF_EVENT:
-        status = _STATUS_OF_EVENT[type(e).__name__]
-        if STATUS_RANK[status] >= STATUS_RANK.get(self.status, 0) or not self.reported_status:
-            self.status = status
+    elif type(e).__name__ in STATUS_OF_EVENT:
+        status = STATUS_OF_EVENT[type(e).__name__]
+        self.status = next_status(
+            self.status,
+            status,
+            first=not self.reported_status,
+            same_day=claim.date is None or claim.date == self.effective_on,
+        )
         self.reported_status = True
         if claim.venue:
             self.venue = claim.venue
@@ -486,7 +508,7 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
             self.effective_on = claim.date
 
 
-_STATUS_OF_EVENT = {
+STATUS_OF_EVENT = {
     "TalksProposed": "proposed",
     "TalksScheduled": "scheduled",
     "TalksRescheduled": "rescheduled",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from tracker.application import UnitOfWork
@@ -36,6 +36,12 @@ DEFAULT_TRACK = TrackConfig(slug="all", title="All developments")
 #: A meeting dated this long before the report is background, not news.
 BACKGROUND = timedelta(days=45)
 _PARTY_NEWS = (ClaimType.DELEGATION_ANNOUNCED, ClaimType.ATTENDANCE_DECLINED)
+
+
+def _as_plan(claim: Claim, kind: str, **changes: Any) -> Claim:
+    """The same claim read as a plan (scheduled talks or summit) rather than a held meeting."""
+    planned = ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED
+    return replace(claim, type=planned, **changes)
 
 
 def _contradicts_title(claim: Claim, claims: Sequence[Claim]) -> bool:
@@ -324,10 +330,7 @@ class Interpreter:
         ):
             # Nothing is held after it is reported: a dated "held" ahead of publication is a plan.
             status = "scheduled"
-            claim = replace(
-                claim,
-                type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
-            )
+            claim = _as_plan(claim, kind)
         if claim.date is not None and claim.date < evidence.published_at.date() - BACKGROUND:
             # "The sides last met in Istanbul in 2022": background, not news.
             return None
@@ -350,11 +353,7 @@ class Interpreter:
             and eng.effective_on > evidence.published_at.date()
         ):
             # Reported as held before the day it is set for: the report is about the plan.
-            claim = replace(
-                claim,
-                type=ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED,
-                date=None,
-            )
+            claim = _as_plan(claim, kind, date=None)
         claim = self._keep_sharper_venue(eng, claim)
         eng.report_status(claim, evidence, story, self.version)
         if kind == SUMMIT and status in ("scheduled", "held"):

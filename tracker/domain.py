@@ -26,6 +26,15 @@ from eventsourcing.utils import register_topic
 from tracker.values import Claim, EntryText, Evidence, content_hash
 
 
+def forget_reports(facts: dict[str, dict[str, str]], entry_id: str) -> None:
+    """Drop one entry from every fact's reports (``fact -> {entry id: story}``), in place;
+    a fact left with no report is forgotten. Used by ``@event`` appliers: assign only."""
+    for fact, reports in list(facts.items()):
+        reports.pop(entry_id, None)
+        if not reports:
+            del facts[fact]
+
+
 def _stable_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "/tracker/" + kind + "/" + "/".join(parts))
 
@@ -620,10 +629,7 @@ class Track(Aggregate):
     def _claims_retracted(
         self, entry_id: str, extractor_version: str, published_at: datetime
     ) -> None:
-        for fact, reports in list(self.facts.items()):
-            reports.pop(entry_id, None)
-            if not reports:
-                del self.facts[fact]
+        forget_reports(self.facts, entry_id)
         for key in [k for k in self.position_entries if k.startswith(entry_id + ":")]:
             del self.position_entries[key]
 

@@ -20,7 +20,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from tracker.domain import TrackerCreated, TrackerEvent, _stable_id, register_event_topics
+from tracker.domain import (
+    TrackerCreated,
+    TrackerEvent,
+    _stable_id,
+    forget_reports,
+    register_event_topics,
+)
 from tracker.values import Claim, ClaimType, DelegationLevel, Evidence
 
 TALKS = "talks"
@@ -426,10 +432,7 @@ class Engagement(Aggregate):
     def _claims_retracted(
         self, entry_id: str, extractor_version: str, published_at: datetime
     ) -> None:
-        for fact, reports in list(self.facts.items()):
-            reports.pop(entry_id, None)
-            if not reports:
-                del self.facts[fact]
+        forget_reports(self.facts, entry_id)
         for party, history in list(self.delegations.items()):
             self.delegations[party] = [d for d in history if d["entry_id"] != entry_id]
             if not self.delegations[party]:

@@ -29,6 +29,7 @@ window to about 3x.
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,15 +55,18 @@ def key_of(event: Any) -> str:
     return f"{ts(published)}|{version:010d}"
 
 
-def note_entry(batch: Batch, ev: Any) -> None:
-    """Remember the entry behind a citation (title, link, source) for the entries table."""
+def note_entry(batch: Batch, ev: Any, published: str | None = None) -> None:
+    """Remember the entry behind a citation (title, link, source) for the entries table.
+
+    ``published`` is ``ts(ev.published_at)`` when the caller has it already.
+    """
     if ev is not None:
         batch.entries[ev.entry_id] = (
             ev.entry_id,
             ev.title,
             ev.link,
             ev.source,
-            ts(ev.published_at),
+            published or ts(ev.published_at),
         )
 
 
@@ -74,13 +78,17 @@ class Window:
     events: list[Any] = field(default_factory=list)
     seen: datetime | None = None  # recorded_at of the engagement's latest event
     latest: datetime | None = None  # the latest published_at among ``events``
+    earliest: datetime | None = None  # the earliest
     withdrawn: bool = False  # ``events`` holds a retraction
 
     def add(self, e: Any) -> None:
         self.events.append(e)
         self.seen = e.timestamp
-        if self.latest is None or e.published_at > self.latest:
-            self.latest = e.published_at
+        published = e.published_at
+        if self.latest is None or published > self.latest:
+            self.latest = published
+        if self.earliest is None or published < self.earliest:
+            self.earliest = published
         self.withdrawn = self.withdrawn or name_of(e) == "ClaimRetracted"
 
     def covers(self, start: datetime) -> bool:
@@ -90,11 +98,24 @@ class Window:
 
 @dataclass
 class Step:
-    """One batch being folded: the rows to write."""
+    """One batch being folded: the rows to write (:meth:`finish` puts them in ``batch``)."""
 
     batch: Batch = field(default_factory=Batch)
     citations: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
-    parsed: dict[str, Any] = field(default_factory=dict)  # state JSON -> its parsed value
+    # Published rows and changes by engagement, so a re-fold finds its own in no time.
+    published: dict[str, dict[str, tuple[str, str, str]]] = field(default_factory=dict)
+    changes: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    # state JSON -> (its parsed value, a marshal copy: loads twice as fast as JSON)
+    parsed: dict[str, tuple[Any, bytes]] = field(default_factory=dict)
+
+    def finish(self) -> Batch:
+        b = self.batch
+        for eid, rows in self.published.items():
+            for frm, row in rows.items():
+                b.versions[(eid, PUBLISHED, frm)] = row
+        b.changes = [row for rows in self.changes.values() for row in rows]
+        b.citations = [tuple(r) for r in self.citations.values()]
+        return b
 
 
 class EngagementRows:
@@ -141,7 +162,9 @@ class EngagementRows:
             floor = window.latest - WINDOW if window.latest else None
             if floor is not None and (window.floor is None or floor > window.floor):
                 window.floor = floor
-                window.events = [x for x in window.events if x.published_at > floor]
+                if window.earliest is not None and window.earliest <= floor:
+                    window.events = [x for x in window.events if x.published_at > floor]
+                    window.earliest = min((x.published_at for x in window.events), default=None)
         for eid in [i for i in self.heads if i not in self.windows]:
             del self.heads[eid]
             self.timelines.pop(eid, None)
@@ -149,9 +172,8 @@ class EngagementRows:
             self.merged.discard(eid)
 
     # ------------------------------------------------------------------ paths
-    def fold(self, e: Any, step: Step) -> None:
-        """Fold one engagement event (log order) into the step's rows."""
-        eid = str(e.originator_id)
+    def fold(self, eid: str, e: Any, step: Step) -> None:
+        """Fold one engagement event (log order; ``eid``: its id as text) into the step."""
         if name_of(e) == "Opened":
             self._opened(eid, e, step)
             return
@@ -166,10 +188,13 @@ class EngagementRows:
             last = datetime.fromisoformat(head.last_key.split("|", 1)[0])
             window = self.windows[eid] = Window(last)
         window.add(e)
-        note_entry(step.batch, getattr(e, "evidence", None))
         head.version = e.originator_version
         step.batch.heads[eid] = head
         pub, rec = ts(e.published_at), ts(e.timestamp)
+        ev = getattr(e, "evidence", None)
+        note_entry(
+            step.batch, ev, pub if ev is not None and ev.published_at == e.published_at else None
+        )
         step.batch.seen[eid] = rec
         if name_of(e) == "ClaimRetracted":
             step.batch.retractions.append((eid, e.entry_id, e.originator_version, rec))
@@ -184,17 +209,23 @@ class EngagementRows:
             if not self._lands_quietly(e, head, step, pub, rec):
                 self._refold(e, head, step, e.published_at)
             return
-        before = head.open_recorded_json or dumps(head.state)
+        if not head.open_recorded_json:
+            head.open_recorded_json = dumps(head.state)
+        if head.shown is None:  # what the open rows say, parsed: compared, not re-serialised
+            head.shown = json.loads(head.open_recorded_json)
         changes, citation = apply(head.state, e)
-        after = dumps(head.state)
         head.last_key = key
         if citation is not None:
             step.citations[(eid, e.originator_version)] = _citation(head, e, citation, pub, rec)
-        for ch in changes:
-            step.batch.changes.append(self._change_row(head, e, ch))
-        if after != before:
-            self._put_version(step, head, PUBLISHED, pub, after)
-            self._put_version(step, head, RECORDED, rec, after)
+        if changes:
+            rows = step.changes.setdefault(eid, [])
+            rows += [self._change_row(head, e, ch) for ch in changes]
+        if changes or head.state != head.shown:
+            after = dumps(head.state)
+            if after != head.open_recorded_json:
+                self._put_version(step, head, PUBLISHED, pub, after)
+                self._put_version(step, head, RECORDED, rec, after)
+                head.shown = marshal.loads(marshal.dumps(head.state))
 
     def _opened(self, eid: str, e: Any, step: Step) -> None:
         # No row yet: an engagement becomes visible with its first claim.
@@ -214,10 +245,12 @@ class EngagementRows:
         timeline = self._timeline(head)
         earlier = [f for f in timeline if f <= pub]
         base = timeline[max(earlier)] if earlier else self._initial(eid)
-        before = step.parsed.get(base)
-        if before is None:
-            before = step.parsed[base] = json.loads(base)
-        state = json.loads(base)  # a copy to fold into (the cheapest deep copy there is)
+        known = step.parsed.get(base)
+        if known is None:
+            parsed = json.loads(base)
+            known = step.parsed[base] = (parsed, marshal.dumps(parsed))
+        before, blob = known
+        state = marshal.loads(blob)  # a deep copy to fold into, the cheapest there is
         changes, citation = apply(state, e)
         if citation is not None:
             step.citations[(eid, e.originator_version)] = _citation(head, e, citation, pub, rec)
@@ -234,16 +267,18 @@ class EngagementRows:
         events = self._published_since(e, start, step)
         # Rows and changes from ``begin`` on are redone (in the database too: Batch.cuts).
         batch.cuts[eid] = min(begin, batch.cuts.get(eid, begin))
-        for k in [k for k in batch.versions if k[0] == eid and k[1] == PUBLISHED and k[2] >= begin]:
-            del batch.versions[k]
-        batch.changes = [r for r in batch.changes if r[0] != eid or r[7] < begin]
+        written = step.published.setdefault(eid, {})
+        for f in [f for f in written if f >= begin]:
+            del written[f]
+        changes = step.changes.setdefault(eid, [])
+        changes[:] = [r for r in changes if r[7] < begin]
         for f in [f for f in timeline if f >= begin]:
             del timeline[f]
         state = head.state = json.loads(base)
         last = base
         for x in sorted(events, key=order_key):
             for ch in apply(state, x)[0]:
-                batch.changes.append(self._change_row(head, x, ch))
+                changes.append(self._change_row(head, x, ch))
             now = dumps(state)
             if now != last:
                 timeline[ts(x.published_at)] = last = now
@@ -251,7 +286,7 @@ class EngagementRows:
         for i, frm in enumerate(froms):
             if base_from is None or frm >= base_from:
                 to = froms[i + 1] if i + 1 < len(froms) else OPEN
-                batch.versions[(eid, PUBLISHED, frm)] = (head.track, to, timeline[frm])
+                written[frm] = (head.track, to, timeline[frm])
         head.open_published = froms[-1] if froms else None
         head.open_published_json = timeline[froms[-1]] if froms else ""
         if head.open_recorded_json != last:
@@ -323,17 +358,18 @@ class EngagementRows:
                 step.citations[(eid, x.originator_version)] = cite
             note_entry(batch, getattr(x, "evidence", None))
             for ch in changes:
-                batch.changes.append(self._change_row(head, x, ch))
+                step.changes.setdefault(eid, []).append(self._change_row(head, x, ch))
             now = dumps(state)
             if now != last:
                 rows[ts(x.published_at)] = last = now
         froms = sorted(rows)
+        written = step.published[eid] = {}
         for i, frm in enumerate(froms):
             to = froms[i + 1] if i + 1 < len(froms) else OPEN
-            batch.versions[(eid, PUBLISHED, frm)] = (head.track, to, rows[frm])
+            written[frm] = (head.track, to, rows[frm])
         if froms:
             head.open_published, head.open_published_json = froms[-1], rows[froms[-1]]
-        self.timelines[eid] = rows
+        self.timelines[eid] = dict(rows)
         self.merged.add(eid)
         self._put_version(step, head, RECORDED, ts(e.timestamp), last)
         self.heads[eid] = batch.heads[eid] = head
@@ -375,23 +411,30 @@ class EngagementRows:
 
     def _put_version(self, step: Step, head: Head, clock: str, at: str, state: str) -> None:
         """Close the engagement's open row for ``clock`` at ``at`` and open a new one."""
-        batch = step.batch
-        open_from = head.open_published if clock == PUBLISHED else head.open_recorded
-        if open_from is not None and open_from != at:
-            key = (head.engagement_id, clock, open_from)
-            prev = batch.versions.get(key)
-            if prev is not None:
-                batch.versions[key] = (head.track, at, prev[2])
-            else:
-                # The open row is in the database: rewrite it closed, with its own state.
-                own = head.open_published_json if clock == PUBLISHED else head.open_recorded_json
-                batch.versions[key] = (head.track, at, own)
-        batch.versions[(head.engagement_id, clock, at)] = (head.track, OPEN, state)
+        eid = head.engagement_id
         if clock == PUBLISHED:
+            rows = step.published.setdefault(eid, {})
+            open_from, own = head.open_published, head.open_published_json
+            if open_from is not None and open_from != at:
+                prev = rows.get(open_from)
+                # An open row from the database is rewritten closed, with its own state.
+                rows[open_from] = (head.track, at, prev[2] if prev is not None else own)
+            rows[at] = (head.track, OPEN, state)
             head.open_published, head.open_published_json = at, state
-            self.timelines.setdefault(head.engagement_id, {})[at] = state
-        else:
-            head.open_recorded, head.open_recorded_json = at, state
+            self.timelines.setdefault(eid, {})[at] = state
+            return
+        versions = step.batch.versions
+        open_from, own = head.open_recorded, head.open_recorded_json
+        if open_from is not None and open_from != at:
+            prev = versions.get((eid, RECORDED, open_from))
+            versions[(eid, RECORDED, open_from)] = (
+                head.track,
+                at,
+                prev[2] if prev is not None else own,
+            )
+        versions[(eid, RECORDED, at)] = (head.track, OPEN, state)
+        head.open_recorded, head.open_recorded_json = at, state
+        head.shown = None
 
 
 def _citation(head: Head, e: Any, citation: Any, pub: str, rec: str) -> list[Any]:

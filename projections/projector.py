@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -70,8 +72,9 @@ class BriefingProjector:
     def __init__(self, app: TrackerApp, view: ReadModel):
         self.app = app
         self.view = view
-        self._track_slugs: dict[str, str] = {}
-        self._feed_names: dict[str, str] = {}
+        # Keyed by the aggregates' UUIDs (hashing one is cheap; formatting one is not).
+        self._track_slugs: dict[UUID, str] = {}
+        self._feed_names: dict[UUID, str] = {}
         self._engagements = EngagementRows(app, view)
         self._windows_at = -1  # the tracking position the recent-event windows are valid at
 
@@ -134,35 +137,39 @@ class BriefingProjector:
 
     def _load_names(self) -> None:
         for t in self.view.tracks():
-            self._track_slugs[str(Track.create_id(t["slug"]))] = t["slug"]
+            self._track_slugs[Track.create_id(t["slug"])] = t["slug"]
         for f in self.view.feeds():
-            self._feed_names[str(Feed.create_id(f["name"]))] = f["name"]
+            self._feed_names[Feed.create_id(f["name"])] = f["name"]
 
     # ------------------------------------------------------------------ folding
     def process(self, events: Sequence[Any]) -> Batch:
         """Fold a batch of events into a :class:`Batch` of row changes (no writes)."""
-        self._engagements.load({str(e.originator_id) for e in events if _engagement(e)})
+        engaged = {id(e): str(e.originator_id) for e in events if _engagement(e)}
+        self._engagements.load(set(engaged.values()))
         step = Step()
         feed_names = [
-            self._feed_names[str(e.originator_id)]
+            self._feed_names[e.originator_id]
             for e in events
-            if isinstance(e, Feed.Event) and str(e.originator_id) in self._feed_names
+            if isinstance(e, Feed.Event) and e.originator_id in self._feed_names
         ]
         feeds = self.view.load_feed_rows(sorted(set(feed_names)))
         batch = step.batch
         for e in events:
-            if _engagement(e):
-                self._engagements.fold(e, step)
+            eid = engaged.get(id(e))
+            if eid is not None:
+                self._engagements.fold(eid, e, step)
             elif isinstance(e, Track.Event):
                 self._track(e, batch)
             elif isinstance(e, Feed.Event):
                 self._feed(e, feeds, batch)
-        batch.citations = [tuple(r) for r in step.citations.values()]
-        return batch
+        for row in batch.feeds.values():  # polls keep their time as is until here
+            if isinstance(row.get("last_new_at"), datetime):
+                row["last_new_at"] = ts(row["last_new_at"])
+        return step.finish()
 
     # ------------------------------------------------------------------ tracks, feeds
     def _track(self, e: Any, batch: Batch) -> None:
-        tid = str(e.originator_id)
+        tid = e.originator_id
         name = name_of(e)
         if name == "Started":
             self._track_slugs[tid] = e.slug
@@ -208,7 +215,7 @@ class BriefingProjector:
             ]
 
     def _feed(self, e: Any, feeds: dict[str, dict[str, Any]], batch: Batch) -> None:
-        fid = str(e.originator_id)
+        fid = e.originator_id
         name = name_of(e)
         if name == "Registered":
             self._feed_names[fid] = e.name
@@ -222,7 +229,7 @@ class BriefingProjector:
         row = feeds[fname]
         if name == "Polled":
             row["entries"] = int(row["entries"]) + e.new_entries
-            row["last_new_at"] = ts(e.polled_at)
+            row["last_new_at"] = e.polled_at
         elif name == "FailureStarted":
             row.update(failing_since=ts(e.failed_at), last_error=e.error, error_kind=e.kind)
         elif name == "FailureEnded":

@@ -7,6 +7,7 @@ library's fixed ``tracking`` table.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import weakref
 from collections.abc import Iterator, Sequence
@@ -18,8 +19,17 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.sql import TABLES, SqlReadModel
 
+#: Small rows under a text key live in the key's B-tree (no rowid table plus an index).
+SQLITE_TABLES = [
+    f"{t} WITHOUT ROWID" if re.search(r"TABLE IF NOT EXISTS (tr_citations) ", t) else t
+    for t in TABLES
+]
 #: Read-model connections only (the event store keeps the library's settings).
-PRAGMAS = ["PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-16000"]
+PRAGMAS = [
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA wal_autocheckpoint=65536",
+]
 
 
 class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
@@ -31,8 +41,10 @@ class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
         super().__init__(datastore, **kwargs)
         self._tuned: weakref.WeakSet[Any] = weakref.WeakSet()
 
+    tables = SQLITE_TABLES
+
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *TABLES]
+        return [*super().construct_create_table_statements(), *SQLITE_TABLES]
 
     @contextmanager
     def _txn(self, commit: bool) -> Iterator[Any]:

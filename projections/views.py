@@ -49,6 +49,7 @@ class Head:
     open_recorded_json: str = ""
     # entries a re-extraction withdrew (their later changes are the extractor's, not news)
     retracted: list[str] = field(default_factory=list)
+    shown: Any = None  # open_recorded_json parsed (None: not yet); the projector's cache
 
 
 @dataclass

@@ -55,21 +55,6 @@ def key_of(event: Any) -> str:
     return f"{ts(published)}|{version:010d}"
 
 
-def note_entry(batch: Batch, ev: Any, published: str | None = None) -> None:
-    """Remember the entry behind a citation (title, link, source) for the entries table.
-
-    ``published`` is ``ts(ev.published_at)`` when the caller has it already.
-    """
-    if ev is not None:
-        batch.entries[ev.entry_id] = (
-            ev.entry_id,
-            ev.title,
-            ev.link,
-            ev.source,
-            published or ts(ev.published_at),
-        )
-
-
 @dataclass
 class Window:
     """Recent decoded events of one engagement: every visible one published after ``floor``."""
@@ -191,10 +176,6 @@ class EngagementRows:
         head.version = e.originator_version
         step.batch.heads[eid] = head
         pub, rec = ts(e.published_at), ts(e.timestamp)
-        ev = getattr(e, "evidence", None)
-        note_entry(
-            step.batch, ev, pub if ev is not None and ev.published_at == e.published_at else None
-        )
         step.batch.seen[eid] = rec
         if name_of(e) == "ClaimRetracted":
             step.batch.retractions.append((eid, e.entry_id, e.originator_version, rec))
@@ -356,7 +337,6 @@ class EngagementRows:
             if citation is not None:
                 cite = _citation(head, x, citation, ts(x.published_at), ts(x.timestamp))
                 step.citations[(eid, x.originator_version)] = cite
-            note_entry(batch, getattr(x, "evidence", None))
             for ch in changes:
                 step.changes.setdefault(eid, []).append(self._change_row(head, x, ch))
             now = dumps(state)
@@ -450,4 +430,7 @@ def _citation(head: Head, e: Any, citation: Any, pub: str, rec: str) -> list[Any
         rec,
         e.extractor_version,
         None,
+        e.evidence.title,
+        e.evidence.link,
+        e.evidence.source,
     ]

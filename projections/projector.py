@@ -29,7 +29,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from projections.briefing import name_of
-from projections.engagements import EngagementRows, Step, dumps, note_entry
+from projections.engagements import EngagementRows, Step, dumps
 from projections.evidence import refresh_summaries
 from projections.views import Batch, ReadModel, ts
 from tracker.application import TrackerApp
@@ -180,7 +180,6 @@ class BriefingProjector:
             return
         if name in ("PositionStated", "DevelopmentReported"):
             ev = e.evidence
-            note_entry(batch, ev)
             if name == "PositionStated":
                 kind, fact, story = "position", None, None
                 payload = {"party": e.party, "person": e.person, "stance": e.stance}
@@ -204,13 +203,16 @@ class BriefingProjector:
                     ts(e.timestamp),
                     None,
                     dumps(payload),
+                    ev.title,
+                    ev.link,
+                    ev.source,
                 )
             )
         elif name == "ClaimsRetracted":
             at = ts(e.timestamp)
             batch.item_retractions.append((slug, e.entry_id, at, at))
             batch.items = [
-                (*row[:8], at, row[9]) if row[1] == slug and row[4] == e.entry_id else row
+                (*row[:8], at, *row[9:]) if row[1] == slug and row[4] == e.entry_id else row
                 for row in batch.items
             ]
 

@@ -35,25 +35,22 @@ TABLES = [
         extractor_version TEXT, cause TEXT NOT NULL,
         PRIMARY KEY (engagement_id, n))""",
     "CREATE INDEX IF NOT EXISTS tr_changes_track ON tr_changes (track, published_at)",
+    # Read by engagement only (the key). Each row carries what the briefing shows of its
+    # entry: one write per citation instead of a citation plus an entries upsert.
     """CREATE TABLE IF NOT EXISTS tr_citations (
         engagement_id TEXT NOT NULL, version INTEGER NOT NULL, track TEXT NOT NULL,
         field TEXT NOT NULL, entry_id TEXT NOT NULL, story TEXT NOT NULL,
         published_at TEXT NOT NULL, recorded_at TEXT NOT NULL, extractor_version TEXT,
-        retracted_at TEXT, PRIMARY KEY (engagement_id, version))""",
-    # Citations are read by engagement (the primary key); two more indexes cost a quarter of
-    # the rebuild's writes and served no query any more.
-    "DROP INDEX IF EXISTS tr_citations_track",
-    "DROP INDEX IF EXISTS tr_citations_entry",
-    """CREATE TABLE IF NOT EXISTS tr_entries (
-        entry_id TEXT PRIMARY KEY, title TEXT NOT NULL, link TEXT, source TEXT NOT NULL,
-        published_at TEXT NOT NULL)""",
+        retracted_at TEXT, title TEXT NOT NULL, link TEXT, source TEXT NOT NULL,
+        PRIMARY KEY (engagement_id, version))""",
     """CREATE TABLE IF NOT EXISTS tr_tracks (
         slug TEXT PRIMARY KEY, title TEXT NOT NULL, parties TEXT NOT NULL,
         started_at TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS tr_items (
         item_id TEXT PRIMARY KEY, track TEXT NOT NULL, kind TEXT NOT NULL, fact TEXT,
         entry_id TEXT NOT NULL, story TEXT, published_at TEXT NOT NULL,
-        recorded_at TEXT NOT NULL, retracted_at TEXT, payload TEXT NOT NULL)""",
+        recorded_at TEXT NOT NULL, retracted_at TEXT, payload TEXT NOT NULL,
+        title TEXT NOT NULL, link TEXT, source TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS tr_items_track ON tr_items (track, published_at)",
     "CREATE INDEX IF NOT EXISTS tr_items_kind ON tr_items (track, kind, published_at)",
     "CREATE INDEX IF NOT EXISTS tr_items_fact ON tr_items (track, fact, published_at)",
@@ -67,18 +64,24 @@ TABLES = [
         name TEXT PRIMARY KEY, url TEXT NOT NULL, entries INTEGER NOT NULL,
         registered_at TEXT, last_new_at TEXT, failing_since TEXT, last_error TEXT,
         error_kind TEXT, moved_from TEXT)""",
+    # Survives reset(): the schema the other tables were made for (see SCHEMA).
+    "CREATE TABLE IF NOT EXISTS tr_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ]
 DROP = [
     "DROP TABLE IF EXISTS tr_heads",
     "DROP TABLE IF EXISTS tr_versions",
     "DROP TABLE IF EXISTS tr_changes",
     "DROP TABLE IF EXISTS tr_citations",
-    "DROP TABLE IF EXISTS tr_entries",
+    "DROP TABLE IF EXISTS tr_entries",  # before schema 2
     "DROP TABLE IF EXISTS tr_tracks",
     "DROP TABLE IF EXISTS tr_items",
     "DROP TABLE IF EXISTS tr_feeds",
     "DROP TABLE IF EXISTS tr_summaries",
 ]
+
+#: Version of the tables below: opening a read model made for another one rebuilds it
+#: (it is derived data). 2: citations and items carry their entry's title, link, source.
+SCHEMA = "2"
 
 #: Key of the withdrawn entries in a stored head's state (see ``Head.retracted``).
 RETRACTED = "retracted_entries"
@@ -155,12 +158,6 @@ class SqlReadModel(SqlQueries, ReadModel):
             )
         self._many(
             c,
-            "INSERT INTO tr_entries VALUES (?,?,?,?,?) ON CONFLICT (entry_id) DO UPDATE SET "
-            "title = excluded.title, link = excluded.link, published_at = excluded.published_at",
-            b.entries.values(),
-        )
-        self._many(
-            c,
             "INSERT INTO tr_tracks VALUES (?,?,?,?) ON CONFLICT (slug) DO UPDATE SET "
             "title = excluded.title, parties = excluded.parties",
             b.tracks.values(),
@@ -178,7 +175,7 @@ class SqlReadModel(SqlQueries, ReadModel):
         self._many(c, "INSERT INTO tr_changes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", b.changes)
         self._many(
             c,
-            "INSERT INTO tr_citations VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "INSERT INTO tr_citations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (engagement_id, version) DO NOTHING",
             b.citations,
         )
@@ -190,7 +187,8 @@ class SqlReadModel(SqlQueries, ReadModel):
         )
         self._many(
             c,
-            "INSERT INTO tr_items VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (item_id) DO NOTHING",
+            "INSERT INTO tr_items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (item_id) DO NOTHING",
             b.items,
         )
         self._many(
@@ -305,6 +303,15 @@ class SqlReadModel(SqlQueries, ReadModel):
             for stmt in self.tables:
                 c.execute(stmt)
             self._delete_tracking(c, PROJECTIONS)
+            self._exec(c, "DELETE FROM tr_meta WHERE name = 'schema'")
+            self._exec(c, "INSERT INTO tr_meta VALUES ('schema', ?)", (SCHEMA,))
+
+    def create_table(self) -> None:
+        """Create the tables; a read model made for another schema is dropped and rebuilt."""
+        super().create_table()  # type: ignore[misc]
+        rows = self._select("SELECT value FROM tr_meta WHERE name = 'schema'")
+        if not rows or rows[0]["value"] != SCHEMA:
+            self.reset()
 
     # --- evidence summaries --------------------------------------------------------
     def stale_summaries(self, before: str) -> list[tuple[str, str]]:

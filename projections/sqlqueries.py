@@ -17,8 +17,7 @@ from projections.views import PUBLISHED, RECORDED
 #: A citation with what the briefing shows of its entry.
 CITED = (
     "c.engagement_id, c.field, c.story, c.entry_id, c.published_at, c.recorded_at, "
-    "c.retracted_at, c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
-    "JOIN tr_entries e ON e.entry_id = c.entry_id"
+    "c.retracted_at, c.extractor_version, c.title, c.link, c.source FROM tr_citations c"
 )
 
 
@@ -86,8 +85,7 @@ class SqlQueries:
             params = (track, at)
         return self._select(
             "SELECT c.engagement_id, c.field, c.story, c.entry_id, c.published_at, "
-            "c.extractor_version, e.title, e.link, e.source FROM tr_citations c "
-            "JOIN tr_entries e ON e.entry_id = c.entry_id "
+            "c.extractor_version, c.title, c.link, c.source FROM tr_citations c "
             f"WHERE c.track = ? AND {where} ORDER BY c.published_at, c.version",
             params,
         )
@@ -146,10 +144,7 @@ class SqlQueries:
         kind: str | None = None,
     ) -> list[dict[str, Any]]:
         where, params = self._item_filter(clock, at)
-        sql = (
-            "SELECT i.*, e.title, e.link, e.source FROM tr_items i "
-            f"LEFT JOIN tr_entries e ON e.entry_id = i.entry_id WHERE i.track = ? AND {where}"
-        )
+        sql = f"SELECT i.* FROM tr_items i WHERE i.track = ? AND {where}"
         params = (track, *params)
         if since is not None:
             sql += " AND i.published_at > ?"
@@ -196,8 +191,7 @@ class SqlQueries:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             rows += self._select(
-                "SELECT i.*, e.title, e.link, e.source FROM tr_items i LEFT JOIN tr_entries e "
-                f"ON e.entry_id = i.entry_id WHERE i.item_id IN ({','.join('?' * len(chunk))})",
+                f"SELECT i.* FROM tr_items i WHERE i.item_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
         for r in rows:

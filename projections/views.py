@@ -66,7 +66,6 @@ class Batch:
     citations: list[tuple[Any, ...]] = field(default_factory=list)
     # (engagement_id, entry_id, before_version, retracted_at)
     retractions: list[tuple[str, str, int, str]] = field(default_factory=list)
-    entries: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     tracks: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     items: list[tuple[Any, ...]] = field(default_factory=list)
     # (track, entry_id, before_recorded, retracted_at)

@@ -223,6 +223,15 @@ class EngagementRows:
     def _lands_quietly(self, e: Any, head: Head, step: Step, pub: str, rec: str) -> bool:
         """Cite a late event; True when it changes nothing at its published place."""
         eid = head.engagement_id
+        if head.open_published is None or pub >= head.open_published:
+            # Nothing changed since: the state at its place is the current one. Fold into it
+            # directly; if that changes anything, the re-fold starts again from the rows.
+            if head.shown is None:
+                head.shown = json.loads(head.open_recorded_json or dumps(head.state))
+            changes, citation = apply(head.state, e)
+            if citation is not None:
+                step.citations[(eid, e.originator_version)] = _citation(head, e, citation, pub, rec)
+            return not changes and head.state == head.shown
         timeline = self._timeline(head)
         earlier = [f for f in timeline if f <= pub]
         base = timeline[max(earlier)] if earlier else self._initial(eid)

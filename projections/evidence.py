@@ -34,20 +34,23 @@ def iso_ts(value: str | None) -> str | None:
 
 def stories(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
-    seen: dict[str, dict[str, Any]] = {}
+    first: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r["story"] not in seen:
-            seen[r["story"]] = {
-                "title": r["title"],
-                "link": r["link"],
-                "source": r["source"],
-                "published_at": iso_ts(r["published_at"]),
-                "extractor_version": r.get("extractor_version"),
-            }
-    items = list(seen.values())
-    if len(items) > EVIDENCE_SHOWN:
-        items = items[:1] + items[-(EVIDENCE_SHOWN - 1) :]
-    return items, len(seen)
+        first.setdefault(r["story"], r)  # a dict keeps the order stories first appear in
+    shown = list(first.values())
+    if len(shown) > EVIDENCE_SHOWN:
+        shown = shown[:1] + shown[-(EVIDENCE_SHOWN - 1) :]
+    items = [
+        {
+            "title": r["title"],
+            "link": r["link"],
+            "source": r["source"],
+            "published_at": iso_ts(r["published_at"]),
+            "extractor_version": r.get("extractor_version"),
+        }
+        for r in shown
+    ]
+    return items, len(first)
 
 
 class Evidence:
@@ -107,10 +110,13 @@ class Summary(Evidence):
 
 def refresh_summaries(view: ReadModel, latest: str, *, idle: timedelta = SUMMARY_IDLE) -> int:
     """Summarise every engagement with no event recorded for ``idle`` before ``latest`` (the
-    latest event folded, a storage timestamp); returns how many summaries were stored."""
+    latest event folded, a storage timestamp); returns how many were due."""
     before = datetime.fromisoformat(latest) - idle
-    done = 0
-    for eid, seen in view.stale_summaries(ts(before)):
-        source = view.summary_source(eid)
-        done += view.save_summary(eid, seen, source, Evidence(source.rows).summary())
-    return done
+    stale = view.stale_summaries(ts(before))
+    for i in range(0, len(stale), 200):
+        chunk = dict(stale[i : i + 200])
+        sources = view.summary_sources(list(chunk))
+        view.save_summaries(
+            [(e, chunk[e], src, Evidence(src.rows).summary()) for e, src in sources.items()]
+        )
+    return len(stale)

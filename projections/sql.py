@@ -322,36 +322,42 @@ class SqlReadModel(SqlQueries, ReadModel):
         )
         return [(r["engagement_id"], r["seen"]) for r in rows]
 
-    def summary_source(self, engagement_id: str) -> SummarySource:
-        rows = self._select(
-            f"SELECT {CITED} WHERE c.engagement_id = ? ORDER BY c.published_at, c.version",
-            (engagement_id,),
-        )
-        standing = [r for r in rows if r["retracted_at"] is None]
-        head = self._select("SELECT state FROM tr_heads WHERE engagement_id = ?", (engagement_id,))
-        return SummarySource(
-            rows=standing,
-            published=max((r["published_at"] for r in standing), default=""),
-            # A withdrawn citation shows on the recorded clock until it was withdrawn.
-            recorded=max((r["retracted_at"] or r["recorded_at"] for r in rows), default=""),
-            meeting_date=json.loads(head[0]["state"]).get("date") if head else None,
-        )
+    def summary_sources(self, engagement_ids: list[str]) -> dict[str, SummarySource]:
+        out: dict[str, SummarySource] = {}
+        for i in range(0, len(engagement_ids), 200):
+            chunk = engagement_ids[i : i + 200]
+            marks = ",".join("?" * len(chunk))
+            cited: dict[str, list[dict[str, Any]]] = {e: [] for e in chunk}
+            for r in self._select(
+                f"SELECT {CITED} WHERE c.engagement_id IN ({marks}) "
+                "ORDER BY c.engagement_id, c.published_at, c.version",
+                chunk,
+            ):
+                cited[r["engagement_id"]].append(r)
+            heads = self._select(
+                f"SELECT engagement_id, state FROM tr_heads WHERE engagement_id IN ({marks})",
+                chunk,
+            )
+            dates = {h["engagement_id"]: json.loads(h["state"]).get("date") for h in heads}
+            for eid, rows in cited.items():
+                standing = [r for r in rows if r["retracted_at"] is None]
+                out[eid] = SummarySource(
+                    rows=standing,
+                    published=max((r["published_at"] for r in standing), default=""),
+                    # A withdrawn citation shows on the recorded clock until it was withdrawn.
+                    recorded=max((r["retracted_at"] or r["recorded_at"] for r in rows), default=""),
+                    meeting_date=dates.get(eid),
+                )
+        return out
 
-    def save_summary(
-        self, engagement_id: str, seen: str, source: SummarySource, summary: Any
-    ) -> bool:
+    def save_summaries(self, summaries: list[tuple[str, str, SummarySource, Any]]) -> None:
         with self._txn(commit=True) as c:
-            self._exec(
+            self._many(
                 c,
                 "UPDATE tr_summaries SET stale = 0, until_published = ?, until_recorded = ?, "
                 "meeting_date = ?, summary = ? WHERE engagement_id = ? AND seen = ? AND stale = 1",
                 (
-                    source.published,
-                    source.recorded,
-                    source.meeting_date,
-                    _dumps(summary),
-                    engagement_id,
-                    seen,
+                    (src.published, src.recorded, src.meeting_date, _dumps(summary), eid, seen)
+                    for eid, seen, src, summary in summaries
                 ),
             )
-            return bool(getattr(getattr(c, "sqlite_cursor", c), "rowcount", 1))

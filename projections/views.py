@@ -85,7 +85,7 @@ class Batch:
 
 
 class SummarySource(NamedTuple):
-    """What an engagement's evidence summary is made from (``ReadModel.summary_source``)."""
+    """What an engagement's evidence summary is made from (``ReadModel.summary_sources``)."""
 
     rows: list[dict[str, Any]]  # its standing citations, oldest first
     published: str  # from when on they all show on the published clock
@@ -132,13 +132,11 @@ class ReadModel(ABC):
         """(engagement id, seen) of engagements without a summary, quiet since ``before``."""
 
     @abstractmethod
-    def summary_source(self, engagement_id: str) -> SummarySource: ...
+    def summary_sources(self, engagement_ids: list[str]) -> dict[str, SummarySource]: ...
 
     @abstractmethod
-    def save_summary(
-        self, engagement_id: str, seen: str, source: SummarySource, summary: Any
-    ) -> bool:
-        """Store a summary unless the engagement moved since ``seen``; True when stored."""
+    def save_summaries(self, summaries: list[tuple[str, str, SummarySource, Any]]) -> None:
+        """Store (engagement id, seen, source, summary) unless the engagement moved since."""
 
     # --- queries -------------------------------------------------------------------
     @abstractmethod

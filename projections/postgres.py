@@ -6,7 +6,8 @@ Tables are created in the store's schema next to ``tracker_events``; the trackin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +18,9 @@ from psycopg.sql import SQL, Identifier
 from projections.sql import TABLES, SqlReadModel
 
 TRACKING_TABLE = "tracker_projection_tracking"
+#: From this many rows on, an INSERT goes through COPY (see ``PostgresReadModel._many``).
+COPY_FROM = 50
+_INSERT = re.compile(r"INSERT INTO (tr_\w+) VALUES \([?,]+\)\s*(.*)", re.DOTALL)
 
 
 class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
@@ -39,6 +43,27 @@ class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=commit) as c:
             c.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
             yield c
+
+    def _many(self, c: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows: ``INSERT``s of more than ``COPY_FROM`` rows go through COPY.
+
+        Each row of ``executemany`` is a statement for the server to run (~25 us a citation);
+        COPY streams them into a temporary table and one ``INSERT ... SELECT`` (with the
+        statement's own ``ON CONFLICT``) moves them: several times faster for a batch.
+        """
+        rows = [tuple(r) for r in rows]
+        found = _INSERT.match(sql)
+        if found is None or len(rows) < COPY_FROM:
+            super()._many(c, sql, rows)
+            return
+        table, rest = found.group(1), found.group(2)
+        stage = f"stage_{table}"
+        c.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        with c.copy(f"COPY {stage} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        c.execute(f"INSERT INTO {table} SELECT * FROM {stage} {rest}")
+        c.execute(f"TRUNCATE {stage}")
 
     def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)

@@ -14,8 +14,11 @@ and what that costs, is in :mod:`projections.engagements`.
 
 Performance (benchmarks/bench_projections.py, generated stores of 10k-1M events): only the
 engagement, track and feed topics are read (``TOPICS``, filtered by the database: raw entries,
-most of the log, never reach Python); a batch is one ``select_notifications`` and one write
-transaction, ``REBUILD_BATCH`` events when catching up from far behind.
+70% of the log, never reach Python); a batch is one ``select_notifications`` and one write
+transaction of up to ``BATCH`` events (a rebuild at 1000 spent a third of its time committing;
+at 4000 the memory of the rebuild stays well under 150 MB). Between batches the projector
+keeps only the engagements in play (:class:`projections.engagements.EngagementRows`); after
+catching up it summarises the evidence of engagements gone quiet (projections.evidence).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from tracker.domain import Feed, Track
 from tracker.engagement import Engagement
 
 NAME = "tracker.briefing"
+BATCH = 4000
 
 
 def _topics() -> list[str]:
@@ -89,7 +93,7 @@ class BriefingProjector:
     def catch_up(
         self,
         *,
-        batch_size: int = 1000,
+        batch_size: int = BATCH,
         progress: Callable[[int], None] | None = None,
         until: int | None = None,
     ) -> CatchUpResult:

@@ -49,6 +49,20 @@ def briefing(
     news or a meeting date in it, positions stated in it, developments reported in it. With
     no ``as_of``, the horizon ends at the track's latest change, not at the wall clock.
     """
+    with view.reading():  # one read transaction: one view of the data, fewer round trips
+        return _briefing(view, track, as_of, as_recorded, now, stale_after, changes_shown, horizon)
+
+
+def _briefing(
+    view: ReadModel,
+    track: str,
+    as_of: datetime | None,
+    as_recorded: bool,
+    now: datetime | None,
+    stale_after: timedelta,
+    changes_shown: int,
+    horizon: timedelta | None,
+) -> dict[str, Any]:
     clock = RECORDED if as_recorded else PUBLISHED
     moment = as_of or now or datetime.now(UTC)
     at = ts(moment) if as_of is not None else OPEN[:-1] + "8Z"  # "now": every current row

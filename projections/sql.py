@@ -8,6 +8,7 @@ fixed-width ISO string (``views.ts``), so both backends sort and compare identic
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -99,6 +100,7 @@ class SqlReadModel(SqlQueries, ReadModel):
 
     placeholder = "?"
     tables = TABLES  # the backend's dialect of the schema
+    _reading = threading.local()  # the cursor of the read transaction in progress, if any
 
     # --- plumbing supplied by the backend -----------------------------------------
     @contextmanager
@@ -128,9 +130,30 @@ class SqlReadModel(SqlQueries, ReadModel):
             c.executemany(self._q(sql), rows)
 
     def _select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        reading = getattr(self._reading, "cursor", None)
+        if reading is not None:
+            self._exec(reading, sql, params)
+            return self._rows(reading)
         with self._txn(commit=False) as c:
             self._exec(c, sql, params)
             return self._rows(c)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run the queries made inside the block in one read transaction (per thread).
+
+        A briefing makes half a dozen queries: on PostgreSQL each in its own transaction
+        cost four round trips; in one, they also all see the same data.
+        """
+        if getattr(self._reading, "cursor", None) is not None:
+            yield
+            return
+        with self._txn(commit=False) as c:
+            self._reading.cursor = c
+            try:
+                yield
+            finally:
+                self._reading.cursor = None
 
     # --- writing ------------------------------------------------------------------
     def write(self, batch: Batch, tracking: Tracking) -> None:

@@ -21,6 +21,13 @@ CITED = (
 )
 
 
+def _cited_filter(clock: str, at: str) -> tuple[str, tuple[str, ...]]:
+    """Citations standing at ``at`` on a clock (a WHERE clause and its parameters)."""
+    if clock == RECORDED:
+        return "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)", (at, at)
+    return "c.published_at <= ? AND c.retracted_at IS NULL", (at,)
+
+
 class SqlQueries:
     """Query methods of :class:`projections.sql.SqlReadModel` (it supplies ``_select``)."""
 
@@ -55,16 +62,11 @@ class SqlQueries:
         for i in range(0, len(engagement_ids), 500):
             chunk = engagement_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            if clock == RECORDED:
-                where = "c.recorded_at <= ? AND (c.retracted_at IS NULL OR c.retracted_at > ?)"
-                params: tuple[Any, ...] = (*chunk, at, at)
-            else:
-                where = "c.published_at <= ? AND c.retracted_at IS NULL"
-                params = (*chunk, at)
+            where, visible = _cited_filter(clock, at)
             out += self._select(
                 f"SELECT {CITED} WHERE c.engagement_id IN ({marks}) AND {where} "
                 "ORDER BY c.engagement_id, c.published_at, c.version",
-                params,
+                (*chunk, *visible),
             )
         return out
 

@@ -12,6 +12,8 @@ Timestamps are stored as fixed-width ISO strings (``ts``) so they compare lexica
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -98,6 +100,11 @@ class ReadModel(ABC):
 
     # Implemented by eventsourcing's TrackingRecorder, which every read model also is.
     max_tracking_id: Any
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Make the queries inside the block share one read transaction, where supported."""
+        yield
 
     @abstractmethod
     def write(self, batch: Batch, tracking: Tracking) -> None:

@@ -172,3 +172,29 @@ def test_a_read_model_made_for_another_schema_is_rebuilt_when_the_store_is_opene
         assert t2.projector.position() == 0  # dropped: the tables were made for schema 1
         assert t2.catch_up().events > 0
         assert _docs(t2) == before
+
+
+def test_one_large_batch_writes_the_same_rows_as_many_small_ones(store_url):
+    """On PostgreSQL a batch of 50 rows or more goes through COPY; small ones do not."""
+    clock = StepClock(at("2025-05-17"))
+    held = at("2025-05-16", 18)
+    reports = [
+        entry(f"r{i}", f"[i-held] Istanbul talks report {i}", held + timedelta(minutes=i))
+        for i in range(120)
+    ]
+    with make(store_url, SCRIPT, clock=clock) as t:
+        with recording_clock(clock):
+            record_entries(t.app, t.interpreter, t.config.feed("wire"), reports, polled_at=clock())
+
+        def rows():
+            return {
+                table: t.view._select(f"SELECT * FROM {table} ORDER BY 1, 2, 3")
+                for table in ("tr_versions", "tr_citations", "tr_heads", "tr_summaries")
+            }
+
+        t.catch_up(batch_size=10_000)
+        large = rows()
+        assert len(large["tr_citations"]) == 120
+        t.view.reset()
+        t.catch_up(batch_size=7)
+        assert rows() == large

@@ -143,3 +143,40 @@ def make(
     )
     tracker.recording_clock = clock
     return tracker
+
+
+# --- the May 2025 Istanbul storyline, as the claims tests script for their headlines ------
+
+PUTIN_PROPOSES = claim(
+    "talks_proposed", parties=("RU", "UA"), venue="Istanbul", date="2025-05-15", proposer="RU"
+)
+ZELENSKY_WAITS = claim(
+    "summit_rumored",
+    parties=("RU", "UA"),
+    venue="Turkey",
+    date="2025-05-15",
+    speaker="Volodymyr Zelensky",
+    hedged=True,
+)
+MEDINSKY_LEADS = claim(
+    "delegation_announced",
+    party="RU",
+    parties=("RU", "UA"),
+    head="Vladimir Medinsky",
+    head_title="presidential aide",
+    level="senior_official",
+)
+UMEROV_LEADS = claim(
+    "delegation_announced",
+    party="UA",
+    parties=("RU", "UA"),
+    head="Rustem Umerov",
+    head_title="defence minister",
+    level="minister",
+)
+MOVED_TO_FRIDAY = claim(
+    "talks_rescheduled", parties=("RU", "UA"), venue="Istanbul", date="2025-05-16"
+)
+HELD_IN_ISTANBUL = claim(
+    "talks_held", parties=("RU", "UA", "TR"), venue="Istanbul", date="2025-05-16"
+)

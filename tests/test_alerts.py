@@ -21,39 +21,25 @@ from tracker.config import AlertRule
 from tracker.domain import recording_clock
 
 from feedserver import FeedServer, Static
-from support import CONFIG, StepClock, at, claim, config, entry, make
+from support import (
+    CONFIG,
+    HELD_IN_ISTANBUL,
+    MEDINSKY_LEADS,
+    PUTIN_PROPOSES,
+    ZELENSKY_WAITS,
+    StepClock,
+    at,
+    claim,
+    config,
+    entry,
+    make,
+)
 
 OPENING = {
-    "Putin proposes direct talks": [
-        claim(
-            "talks_proposed",
-            parties=("RU", "UA"),
-            venue="Istanbul",
-            date="2025-05-15",
-            proposer="RU",
-        ),
-    ],
-    "Zelensky will wait for Putin": [
-        claim(
-            "summit_rumored",
-            parties=("RU", "UA"),
-            venue="Turkey",
-            date="2025-05-15",
-            speaker="Volodymyr Zelensky",
-            hedged=True,
-        ),
-    ],
+    "Putin proposes direct talks": [PUTIN_PROPOSES],
+    "Zelensky will wait for Putin": [ZELENSKY_WAITS],
 }
-MEDINSKY = [
-    claim(
-        "delegation_announced",
-        party="RU",
-        parties=("RU", "UA"),
-        head="Vladimir Medinsky",
-        head_title="presidential aide",
-        level="senior_official",
-    )
-]
+MEDINSKY = [MEDINSKY_LEADS]
 LAVROV = [
     claim(
         "delegation_announced",
@@ -88,9 +74,7 @@ STORY = {
             head_title="negotiator",
         ),
     ],
-    "talks held in Istanbul": [
-        claim("talks_held", parties=("RU", "UA", "TR"), venue="Istanbul", date="2025-05-16"),
-    ],
+    "talks held in Istanbul": [HELD_IN_ISTANBUL],
     "second round on 2 June": [
         claim("talks_scheduled", parties=("RU", "UA"), venue="Istanbul", date="2025-06-02"),
     ],

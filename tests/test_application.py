@@ -12,41 +12,24 @@ from tracker.errors import TrackerError
 from tracker.store import parse_store_url
 from tracker.values import DelegationLevel
 
-from support import at, claim, entry, make, notifications, topics
+from support import (
+    HELD_IN_ISTANBUL,
+    MEDINSKY_LEADS,
+    PUTIN_PROPOSES,
+    ZELENSKY_WAITS,
+    at,
+    claim,
+    entry,
+    make,
+    notifications,
+    topics,
+)
 
 STORY = {
-    "Putin proposes direct talks": [
-        claim(
-            "talks_proposed",
-            parties=("RU", "UA"),
-            venue="Istanbul",
-            date="2025-05-15",
-            proposer="RU",
-        ),
-    ],
-    "Zelensky will wait for Putin": [
-        claim(
-            "summit_rumored",
-            parties=("RU", "UA"),
-            venue="Turkey",
-            date="2025-05-15",
-            speaker="Volodymyr Zelensky",
-            hedged=True,
-        ),
-    ],
-    "Medinsky to lead": [
-        claim(
-            "delegation_announced",
-            party="RU",
-            parties=("RU", "UA"),
-            head="Vladimir Medinsky",
-            head_title="presidential aide",
-            level="senior_official",
-        ),
-    ],
-    "talks held in Istanbul": [
-        claim("talks_held", parties=("RU", "UA", "TR"), venue="Istanbul", date="2025-05-16"),
-    ],
+    "Putin proposes direct talks": [PUTIN_PROPOSES],
+    "Zelensky will wait for Putin": [ZELENSKY_WAITS],
+    "Medinsky to lead": [MEDINSKY_LEADS],
+    "talks held in Istanbul": [HELD_IN_ISTANBUL],
 }
 
 
@@ -236,8 +219,15 @@ def test_the_store_tells_in_one_query_which_entries_it_already_holds(store_url):
     from uuid import uuid4
 
     with make(store_url, STORY) as t:
-        _record(t, "wire", [entry("a1", "Talks planned", at("2025-05-11")),
-                            entry("a2", "Markets", at("2025-05-11"))], at("2025-05-11", 13))
+        _record(
+            t,
+            "wire",
+            [
+                entry("a1", "Talks planned", at("2025-05-11")),
+                entry("a2", "Markets", at("2025-05-11")),
+            ],
+            at("2025-05-11", 13),
+        )
         known = [Entry.create_id("wire", "a1"), Entry.create_id("wire", "a2")]
         stranger = uuid4()
         assert t.app.existing([*known, stranger]) == set(known)

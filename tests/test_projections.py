@@ -15,48 +15,27 @@ from tracker.commands import record_entries
 from tracker.domain import recording_clock
 from tracker.engagement import Engagement
 
-from support import StepClock, at, claim, entry, make
+from support import (
+    HELD_IN_ISTANBUL,
+    MEDINSKY_LEADS,
+    MOVED_TO_FRIDAY,
+    PUTIN_PROPOSES,
+    UMEROV_LEADS,
+    ZELENSKY_WAITS,
+    StepClock,
+    at,
+    claim,
+    entry,
+    make,
+)
 
 STORY = {
-    "Putin proposes direct talks": [
-        claim("talks_proposed", parties=("RU", "UA"), venue="Istanbul", date="2025-05-15"),
-    ],
-    "Zelensky will wait for Putin": [
-        claim(
-            "summit_rumored",
-            parties=("RU", "UA"),
-            venue="Turkey",
-            date="2025-05-15",
-            speaker="Volodymyr Zelensky",
-            hedged=True,
-        ),
-    ],
-    "Medinsky to lead": [
-        claim(
-            "delegation_announced",
-            party="RU",
-            parties=("RU", "UA"),
-            head="Vladimir Medinsky",
-            head_title="presidential aide",
-            level="senior_official",
-        ),
-    ],
-    "Umerov to lead": [
-        claim(
-            "delegation_announced",
-            party="UA",
-            parties=("RU", "UA"),
-            head="Rustem Umerov",
-            head_title="defence minister",
-            level="minister",
-        ),
-    ],
-    "talks moved to Friday": [
-        claim("talks_rescheduled", parties=("RU", "UA"), venue="Istanbul", date="2025-05-16"),
-    ],
-    "talks held in Istanbul": [
-        claim("talks_held", parties=("RU", "UA", "TR"), venue="Istanbul", date="2025-05-16"),
-    ],
+    "Putin proposes direct talks": [PUTIN_PROPOSES],
+    "Zelensky will wait for Putin": [ZELENSKY_WAITS],
+    "Medinsky to lead": [MEDINSKY_LEADS],
+    "Umerov to lead": [UMEROV_LEADS],
+    "talks moved to Friday": [MOVED_TO_FRIDAY],
+    "talks held in Istanbul": [HELD_IN_ISTANBUL],
 }
 TIMELINE = [
     ("e1", "Putin proposes direct talks in Istanbul", at("2025-05-11", 6)),

@@ -265,13 +265,16 @@ class EngagementRows:
         for f in [f for f in timeline if f >= begin]:
             del timeline[f]
         state = head.state = json.loads(base)
-        last = base
+        last, shown = base, json.loads(base)
         for x in sorted(events, key=order_key):
-            for ch in apply(state, x)[0]:
+            found = apply(state, x)[0]
+            for ch in found:
                 changes.append(self._change_row(head, x, ch))
-            now = dumps(state)
-            if now != last:
-                timeline[ts(x.published_at)] = last = now
+            if found or state != shown:  # compared parsed; serialised only when changed
+                now = dumps(state)
+                if now != last:
+                    timeline[ts(x.published_at)] = last = now
+                    shown = marshal.loads(marshal.dumps(state))
         froms = sorted(timeline)
         for i, frm in enumerate(froms):
             if base_from is None or frm >= base_from:

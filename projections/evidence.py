@@ -23,6 +23,8 @@ from projections.views import ReadModel, ts
 EVIDENCE_SHOWN = 5
 #: An engagement with no event recorded for this long gets a summary of its evidence.
 SUMMARY_IDLE = timedelta(days=3)
+#: Engagements summarised per read: their citations are in memory together.
+SUMMARY_CHUNK = 40
 
 
 def iso_ts(value: str | None) -> str | None:
@@ -113,8 +115,8 @@ def refresh_summaries(view: ReadModel, latest: str, *, idle: timedelta = SUMMARY
     latest event folded, a storage timestamp); returns how many were due."""
     before = datetime.fromisoformat(latest) - idle
     stale = view.stale_summaries(ts(before))
-    for i in range(0, len(stale), 200):
-        chunk = dict(stale[i : i + 200])
+    for i in range(0, len(stale), SUMMARY_CHUNK):
+        chunk = dict(stale[i : i + SUMMARY_CHUNK])
         sources = view.summary_sources(list(chunk))
         view.save_summaries(
             [(e, chunk[e], src, Evidence(src.rows).summary()) for e, src in sources.items()]

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
 from uuid import UUID
 
 from tracker.application import UnitOfWork
+from tracker.applying import EntryOnTrack, index
 from tracker.config import Config, FeedConfig, TrackConfig
 from tracker.domain import Track
-from tracker.engagement import LIFECYCLE, SUMMIT, TALKS, Engagement
-from tracker.matching import development_fact, find_engagement, previous_round
-from tracker.values import Claim, ClaimType, DelegationLevel, EntryText, Evidence
+from tracker.engagement import LIFECYCLE, TALKS
+from tracker.values import Claim, ClaimType, EntryText, Evidence
 
 #: Claims about one entry are applied in this order, so a meeting exists before its heads.
 _ORDER = {t: i for i, t in enumerate(LIFECYCLE)} | {
@@ -33,15 +33,7 @@ _ORDER = {t: i for i, t in enumerate(LIFECYCLE)} | {
 }
 
 DEFAULT_TRACK = TrackConfig(slug="all", title="All developments")
-#: A meeting dated this long before the report is background, not news.
-BACKGROUND = timedelta(days=45)
 _PARTY_NEWS = (ClaimType.DELEGATION_ANNOUNCED, ClaimType.ATTENDANCE_DECLINED)
-
-
-def _as_plan(claim: Claim, kind: str, **changes: Any) -> Claim:
-    """The same claim read as a plan (scheduled talks or summit) rather than a held meeting."""
-    planned = ClaimType.SUMMIT_SCHEDULED if kind == SUMMIT else ClaimType.TALKS_SCHEDULED
-    return replace(claim, type=planned, **changes)
 
 
 def _contradicts_title(claim: Claim, claims: Sequence[Claim]) -> bool:
@@ -202,8 +194,9 @@ class Interpreter:
         ordered = sorted(kept, key=lambda ic: (_ORDER.get(ic[1].type, 99), ic[0]))
         for slug in tracks:
             track = self._track(uow, slug)
+            on_track = EntryOnTrack(uow, track, self.extractor, entry_id, evidence, story)
             for i, claim in ordered:
-                target = self._apply_one(uow, track, claim, i, entry_id, evidence, story)
+                target = on_track.apply(claim, i)
                 if target and target not in targets:
                     targets.append(target)
         return targets
@@ -222,7 +215,7 @@ class Interpreter:
             if eng is not None and eng.retract(str(entry_id), self.version, published_at):
                 track = uow.get(Track.create_id(eng.track))
                 if track is not None:
-                    self._index(track, eng)
+                    index(track, eng)
 
     def _track(self, uow: UnitOfWork, slug: str) -> Track:
         track = uow.get(Track.create_id(slug))
@@ -231,226 +224,6 @@ class Interpreter:
             track = Track(slug=slug, title=cfg.title or slug, parties=list(cfg.parties))
             uow.add(track)
         return track
-
-    def _apply_one(
-        self,
-        uow: UnitOfWork,
-        track: Track,
-        claim: Claim,
-        index: int,
-        entry_id: UUID,
-        evidence: Evidence,
-        story: str,
-    ) -> str | None:
-        version = self.version
-        if claim.type in LIFECYCLE:
-            return self._lifecycle(uow, track, claim, index, entry_id, evidence, story)
-        if claim.type is ClaimType.DELEGATION_ANNOUNCED:
-            return self._delegation(uow, track, claim, index, entry_id, evidence, story)
-        if claim.type is ClaimType.ATTENDANCE_DECLINED:
-            eng = self._find(uow, track, TALKS, claim, evidence, status=None)
-            if eng is None or not eng.decline(claim, evidence, story, version):
-                return str(eng.id) if eng is not None else None
-            self._index(track, eng)
-            return str(eng.id)
-        if claim.type is ClaimType.POSITION_STATED:
-            track.state_position(claim, evidence, version)
-            return f"track:{track.slug}"
-        if claim.negated:
-            return None
-        when = claim.date or evidence.published_at.date()
-        fact = development_fact(
-            track.facts, type=claim.type.value, parties=claim.parties, when=when
-        )
-        track.report_development(fact, claim, evidence, story, version)
-        return f"track:{track.slug}"
-
-    def _parties(self, track: Track, claim: Claim) -> list[str]:
-        parties = {p for p in (*claim.parties, claim.party) if p}
-        if len(parties) < 2:
-            parties |= set(track.parties)
-        return sorted(parties)
-
-    def _find(
-        self,
-        uow: UnitOfWork,
-        track: Track,
-        kind: str,
-        claim: Claim,
-        evidence: Evidence,
-        status: str | None,
-    ) -> Engagement | None:
-        eid = find_engagement(
-            track.index,
-            kind=kind,
-            parties=self._parties(track, claim),
-            venue=claim.venue,
-            when=claim.date,
-            status=status,
-            published=evidence.published_at,
-            country_of=self.extractor.venue_country,
-        )
-        return uow.get(UUID(eid)) if eid else None
-
-    def _open(
-        self,
-        uow: UnitOfWork,
-        track: Track,
-        kind: str,
-        claim: Claim,
-        index: int,
-        entry_id: UUID,
-        evidence: Evidence,
-    ) -> Engagement:
-        eng = Engagement(
-            track=track.slug,
-            kind=kind,
-            parties=self._parties(track, claim),
-            published_at=evidence.published_at,
-            opened_by=f"{entry_id}:{index}",
-        )
-        uow.add(eng)
-        return eng
-
-    def _lifecycle(
-        self,
-        uow: UnitOfWork,
-        track: Track,
-        claim: Claim,
-        index: int,
-        entry_id: UUID,
-        evidence: Evidence,
-        story: str,
-    ) -> str | None:
-        kind, status = LIFECYCLE[claim.type]
-        if (
-            status == "held"
-            and claim.date is not None
-            and claim.date > evidence.published_at.date()
-        ):
-            # Nothing is held after it is reported: a dated "held" ahead of publication is a plan.
-            status = "scheduled"
-            claim = _as_plan(claim, kind)
-        if claim.date is not None and claim.date < evidence.published_at.date() - BACKGROUND:
-            # "The sides last met in Istanbul in 2022": background, not news.
-            return None
-        if claim.negated:
-            # A denial links to the rumour it denies; with no such rumour there is nothing to do.
-            eng = self._find(uow, track, kind, claim, evidence, status=None)
-            if eng is None or eng.report_status(claim, evidence, story, self.version) == "ignored":
-                return None
-            self._index(track, eng)
-            return str(eng.id)
-        eng = self._find(uow, track, kind, claim, evidence, status=status)
-        if eng is None:
-            if claim.evidence_field == "summary" and claim.confidence < 1.0:
-                # An untensed aside in a summary may confirm a known meeting, not invent one.
-                return None
-            eng = self._open(uow, track, kind, claim, index, entry_id, evidence)
-        elif (
-            status == "held"
-            and eng.effective_on is not None
-            and eng.effective_on > evidence.published_at.date()
-        ):
-            # Reported as held before the day it is set for: the report is about the plan.
-            claim = _as_plan(claim, kind, date=None)
-        claim = self._keep_sharper_venue(eng, claim)
-        eng.report_status(claim, evidence, story, self.version)
-        if kind == SUMMIT and status in ("scheduled", "held"):
-            self._leaders_attend(eng, claim, evidence, story)
-        self._index(track, eng)
-        if kind == SUMMIT and status == "rumored" and (claim.venue or claim.date):
-            self._expect_leaders(uow, track, claim, evidence, story)
-        return str(eng.id)
-
-    def _keep_sharper_venue(self, eng: Engagement, claim: Claim) -> Claim:
-        """Drop a claim's venue when it is just the country of the place already known
-        ("held in the United States" about a summit known to be in Anchorage)."""
-        if not (claim.venue and eng.venue) or claim.venue == eng.venue:
-            return claim
-        kind_of = getattr(self.extractor, "place_kind", lambda v: None)
-        country = self.extractor.venue_country
-        if kind_of(claim.venue) == "country" and country(claim.venue) == country(eng.venue):
-            return replace(claim, venue=None)
-        return claim
-
-    def _leaders_attend(
-        self, eng: Engagement, claim: Claim, evidence: Evidence, story: str
-    ) -> None:
-        """A summit is a meeting of leaders: each party's leader heads its side."""
-        on = eng.effective_on or evidence.published_at.date()
-        for party in eng.parties:
-            if eng.delegation(party) is not None:
-                continue
-            name = self.extractor.leader_of(party, on)
-            if name is None:
-                continue
-            title = getattr(self.extractor, "leader_title", lambda p, d: None)(party, on)
-            implied = Claim(
-                type=ClaimType.DELEGATION_ANNOUNCED,
-                party=party,
-                parties=tuple(eng.parties),
-                head=name,
-                head_title=title or "head of state or government",
-                level=DelegationLevel.LEADER,
-                evidence=claim.evidence,
-                evidence_field=claim.evidence_field,
-                confidence=claim.confidence,
-            )
-            eng.announce_delegation(implied, evidence, story, self.version)
-
-    def _expect_leaders(
-        self, uow: UnitOfWork, track: Track, claim: Claim, evidence: Evidence, story: str
-    ) -> None:
-        """A floated leaders' meeting at the time and place of planned talks: leaders expected."""
-        talks = self._find(uow, track, TALKS, claim, evidence, status=None)
-        if talks is None or talks.status in ("held", "cancelled"):
-            return
-        on = claim.date or evidence.published_at.date()
-        changed = False
-        for party in claim.parties:
-            if party in talks.parties:
-                person = self.extractor.leader_of(party, on)
-                changed |= talks.expect(
-                    party, person, DelegationLevel.LEADER, claim, evidence, story, self.version
-                )
-        if changed:
-            self._index(track, talks)
-
-    def _delegation(
-        self,
-        uow: UnitOfWork,
-        track: Track,
-        claim: Claim,
-        index: int,
-        entry_id: UUID,
-        evidence: Evidence,
-        story: str,
-    ) -> str | None:
-        party = claim.party or (claim.parties[0] if claim.parties else None)
-        if party is None:
-            return None
-        eng = self._find(uow, track, TALKS, claim, evidence, status=None)
-        if eng is None:
-            eng = self._open(uow, track, TALKS, claim, index, entry_id, evidence)
-            self._index(track, eng)
-        prev = previous_round(track.index, engagement_id=str(eng.id), kind=TALKS, party=party)
-        eng.announce_delegation(claim, evidence, story, self.version, previous_round=prev)
-        self._index(track, eng)
-        return str(eng.id)
-
-    @staticmethod
-    def _index(track: Track, eng: Engagement) -> None:
-        track.index_engagement(
-            eng.id,
-            kind=eng.kind,
-            parties=eng.parties,
-            status=eng.status,
-            venue=eng.venue,
-            effective_on=eng.effective_on,
-            delegations=eng.heads(),
-            published_at=eng.last_published,
-        )
 
 
 ExtractFn = Callable[[EntryText], list[Claim]]

@@ -171,36 +171,36 @@ class SqlQueries:
         if since is not None:
             reported += " AND i.published_at > ?"
             params += (since,)
-        # Narrow rows first (a development can have hundreds of reports), whole rows for the
-        # first and latest stories only. (Window functions in SQL were slower on SQLite.)
-        narrow = self._select(
-            "SELECT i.item_id, i.fact, i.story FROM tr_items i WHERE i.track = ? AND "
-            f"i.kind = 'development' AND {where} AND i.fact IN ({reported}) "
-            "ORDER BY i.fact, i.published_at, i.item_id",
-            (track, *visible, *params),
-        )
-        stories: dict[str, dict[str, str]] = {}
-        for r in narrow:
-            stories.setdefault(r["fact"], {}).setdefault(r["story"], r["item_id"])
-        chosen: dict[str, tuple[int, int]] = {}
-        for firsts in stories.values():
-            ids = list(firsts.values())
-            for a, item_id in enumerate(ids, 1):
-                if a == 1 or a > len(ids) - (EVIDENCE_SHOWN - 1):
-                    chosen[item_id] = (a, len(ids))
-        rows: list[dict[str, Any]] = []
-        ids = sorted(chosen)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows += self._select(
-                f"SELECT i.* FROM tr_items i WHERE i.item_id IN ({','.join('?' * len(chunk))})",
-                chunk,
+        facts = [r["fact"] for r in self._select(reported + " ORDER BY 1", params)]
+        if not facts:
+            return []
+        # A development can have hundreds of reports; each report of it is its own story
+        # (Track.report_development turns a repeat away), so per fact the count and the
+        # first and latest reports are index lookups, not a scan of them all.
+        marks = ",".join("?" * len(facts))
+        of_fact = f"FROM tr_items i WHERE i.track = ? AND i.kind = 'development' AND {where}"
+        counts = {
+            r["fact"]: r["n"]
+            for r in self._select(
+                f"SELECT i.fact, COUNT(DISTINCT i.story) AS n {of_fact} AND i.fact IN ({marks}) "
+                "GROUP BY i.fact",
+                (track, *visible, *facts),
             )
-        for r in rows:
+        }
+        parts, args = [], []
+        for fact in facts:
+            for order, limit in (("", 1), (" DESC", EVIDENCE_SHOWN - 1)):
+                parts.append(
+                    f"SELECT * FROM (SELECT i.* {of_fact} AND i.fact = ? ORDER BY "
+                    f"i.published_at{order}, i.item_id{order} LIMIT {limit}) x"
+                )
+                args += [track, *visible, fact]
+        rows = {r["item_id"]: r for r in self._select(" UNION ALL ".join(parts), args)}
+        out = sorted(rows.values(), key=lambda r: (r["fact"], r["published_at"], r["item_id"]))
+        for r in out:
             r["payload"] = json.loads(r["payload"])
-            r["a"], r["n"] = chosen[r["item_id"]]
-        rows.sort(key=lambda r: (r["fact"], r["a"]))
-        return rows
+            r["n"] = counts.get(r["fact"], 0)
+        return out
 
     def tracks(self) -> list[dict[str, Any]]:
         rows = self._select("SELECT * FROM tr_tracks ORDER BY slug")

@@ -189,8 +189,8 @@ class ReadModel(ABC):
     def developments(
         self, track: str, clock: str, at: str, since: str | None = None
     ) -> list[dict[str, Any]]:
-        """Per development reported after ``since``: the rows of its first and latest stories
-        (``a``: 1 for the first) and ``n``, how many stories report it; by fact, oldest first."""
+        """Per development reported after ``since``: the rows of its first and latest reports
+        and ``n``, how many stories report it; by fact, oldest first."""
 
     @abstractmethod
     def tracks(self) -> list[dict[str, Any]]: ...

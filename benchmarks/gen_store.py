@@ -18,8 +18,9 @@ The world (seeded, deterministic, so SQLite and PostgreSQL get the same log):
   a ceasefire proposal or prisoner exchange every ~20 days. Every fact is reported by many
   outlets (heavy-tailed corroboration: the first report is a lifecycle event, the rest are
   ``EvidenceAdded``).
-- Unrelated news (entries with no claims) fills the log to about 55% of all events.
-- 60 feeds polled in 6-hour slots; each slot of a feed that brought entries is one
+- Unrelated news (entries with no claims) fills the log: about half of all events; with the
+  entries that carry claims, raw ``Entry.Recorded`` events are ~70% of the log.
+- 60 feeds (at 1M) polled in 6-hour slots; each slot of a feed that brought entries is one
   ``Feed.Polled``; ~0.5% of polls fail first (``FailureStarted``/``FailureEnded``).
 - ~2% of claim-bearing entries are backfills: recorded 3-20 days after publication, so they
   land behind newer events of their engagement. Every ~30 days a re-extraction (extractor
@@ -29,6 +30,11 @@ The world (seeded, deterministic, so SQLite and PostgreSQL get the same log):
 History length is what changes with size: both the number of tracks and the span scale with
 ``sqrt(events / 1M)`` (1M: 40 tracks over a year; 10k: 4 tracks over five weeks), so the
 density per track and day, and hence what one briefing shows, stays the same.
+
+SQLite stores are cached in benchmarks/out/ under a name made of the size, the seed and a
+hash of the code that shapes the events (this generator, the domain, the interpreter, the
+matching), so a changed domain regenerates them. About 3 minutes for 1M events (SQLite or
+PostgreSQL), 1-2 s for 10k.
 """
 
 from __future__ import annotations
@@ -47,10 +53,23 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from gen_world import (
+    CODES,
+    SLOT,
+    START,
+    WORDS,
+    Clock,
+    Reader,
+    Report,
+    World,
+    misread,
+    reports_of_day,
+)
 
 import tracker as tracker_package
 from tracker.application import TrackerApp, UnitOfWork
@@ -59,11 +78,6 @@ from tracker.domain import Entry, Feed, Track, evidence_for, recording_clock, st
 from tracker.interpret import Interpreter
 from tracker.store import parse_store_url
 from tracker.values import (
-    Claim,
-    ClaimType,
-    DatePrecision,
-    DelegationLevel,
-    EntryText,
     content_hash,
     iso,
 )
@@ -71,54 +85,6 @@ from tracker.values import (
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-START = datetime(2025, 1, 1, tzinfo=UTC)
-SLOT = timedelta(hours=6)
-VOLUME = 4.0  # outlets per fact, relative to the means written below
-_CODES = (  # noqa: SIM905
-    "RU UA US TR CN IN IL PS IR SA AE QA EG SD SS ET ER SO KE CD RW UG AM AZ GE RS XK BA "
-    "KP KR JP TW PH VN TH MM KH LA AF PK BD NP LK VE CO BR AR BO PE MX CU NI HT GT LY TN "
-    "DZ MA ML NE TD CF CM NG GH YE SY LB JO IQ KW OM BH CY GR MK AL MD BY KZ KG TJ UZ TM "
-    "MN"
-).split()
-_VENUES = {
-    "Istanbul": "TR",
-    "Doha": "QA",
-    "Cairo": "EG",
-    "Riyadh": "SA",
-    "Jeddah": "SA",
-    "Abu Dhabi": "AE",
-    "Geneva": "CH",
-    "Oslo": "NO",
-    "Vienna": "AT",
-    "Helsinki": "FI",
-    "Muscat": "OM",
-    "Baku": "AZ",
-}
-_FIRST = (  # noqa: SIM905
-    "Ali Anna Boris Chen Dmitri Elena Farid Hana Ivan Jamal Karin Lev Maria Nadia Omar"
-).split()
-_LAST = (  # noqa: SIM905
-    "Aziz Berg Chu Dorn Ekman Faraj Gorin Halim Ivanov Jonas Karimi Lund Moreau Nasser"
-).split()
-_TITLES = {
-    DelegationLevel.LEADER: "president",
-    DelegationLevel.MINISTER: "foreign minister",
-    DelegationLevel.DEPUTY_MINISTER: "deputy foreign minister",
-    DelegationLevel.SENIOR_OFFICIAL: "presidential aide",
-    DelegationLevel.WORKING_LEVEL: "technical team lead",
-}
-_STANCES = [
-    "no ceasefire without guarantees",
-    "ready for talks without preconditions",
-    "talks must include all parties",
-    "withdrawal first, then negotiations",
-    "humanitarian corridors before any deal",
-]
-_WORDS = (  # noqa: SIM905
-    "markets rally inflation election storm football court budget energy prices strike "
-    "festival vaccine traffic satellite drought harvest museum startup merger tariff rail "
-    "earthquake wildfire parliament protest verdict concert record airline bank trial"
-).split()
 
 
 @dataclass(frozen=True)
@@ -154,7 +120,8 @@ def _fingerprint() -> str:
     when any of it changes: the generator, the domain, the interpreter, the matching)."""
     digest = hashlib.sha256()
     tracker = Path(tracker_package.__file__).resolve().parent
-    for path in [Path(__file__).resolve(), *(tracker / f for f in _SHAPING)]:
+    here = Path(__file__).resolve().parent
+    for path in [here / "gen_store.py", here / "gen_world.py", *(tracker / f for f in _SHAPING)]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -169,192 +136,6 @@ _SHAPING = (
 )
 
 
-@dataclass
-class _World:
-    rng: random.Random
-    tracks: list[TrackConfig]
-    weights: list[float]
-    feeds: list[str]
-    names: dict[tuple[str, DelegationLevel], str] = field(default_factory=dict)
-
-    def person(self, party: str, level: DelegationLevel) -> str:
-        key = (party, level)
-        if key not in self.names:
-            self.names[key] = f"{self.rng.choice(_FIRST)} {self.rng.choice(_LAST)}"
-        return self.names[key]
-
-
-@dataclass
-class _Report:
-    """One entry to publish: when, on which track, with which claims (empty: unrelated)."""
-
-    published_at: datetime
-    track: str | None
-    claims: list[Claim]
-    headline: str
-    late: timedelta = timedelta(0)
-
-
-class _Clock:
-    """The recording clock: the time of the poll being recorded, a millisecond per event."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
-
-
-def _corroboration(rng: random.Random, mean: float) -> int:
-    """Heavy-tailed count of further outlets reporting a fact (a few big stories)."""
-    return min(int(mean * 20), int(rng.paretovariate(1.6) * mean * 0.4))
-
-
-def _spread(rng: random.Random, start: datetime, hours: float) -> datetime:
-    return start + timedelta(seconds=rng.uniform(0, hours * 3600))
-
-
-def _fact(
-    w: _World, out: list[_Report], track: str, when: datetime, hours: float, mean: float, c: Claim
-) -> None:
-    """A fact and its corroborating reports, spread over ``hours`` after ``when``."""
-    weight = w.weights[int(track.rsplit("-", 1)[1])]
-    n = 1 + _corroboration(w.rng, mean * weight * VOLUME)
-    for _ in range(n):
-        out.append(_Report(_spread(w.rng, when, hours), track, [c], c.type.value))
-
-
-def _talks(w: _World, slug: str, parties: list[str], day: datetime, out: list[_Report]) -> None:
-    """One round of talks: its whole lifecycle of reports, the meeting ~25 days after ``day``."""
-    rng = w.rng
-    meeting = (day + timedelta(days=25)).date()
-    venue = rng.choice(list(_VENUES))
-    host = _VENUES[venue]
-    ps = tuple(sorted({*parties, host})) if rng.random() < 0.5 else tuple(parties)
-
-    when = [meeting]  # a rescheduling moves the date every later report names
-
-    def cl(kind: ClaimType, **kw: Any) -> Claim:
-        return Claim(
-            type=kind,
-            parties=ps,
-            venue=venue,
-            date=when[0],
-            date_precision=DatePrecision.DAY,
-            evidence=kind.value,
-            **kw,
-        )
-
-    _fact(w, out, slug, day, 48, 8, cl(ClaimType.TALKS_PROPOSED, proposer=parties[0]))
-    _fact(w, out, slug, day + timedelta(days=10), 200, 30, cl(ClaimType.TALKS_SCHEDULED))
-    if rng.random() < 0.1:
-        when[0] = meeting = meeting + timedelta(days=rng.randint(2, 5))
-        _fact(w, out, slug, day + timedelta(days=21), 24, 10, cl(ClaimType.TALKS_RESCHEDULED))
-    for party in parties:
-        level = rng.choice(list(_TITLES)[1:])
-        at = day + timedelta(days=20 + rng.random() * 3)
-        if rng.random() < 0.15:  # a leader expected, someone lower sent
-            lead = DelegationLevel.LEADER
-            _fact(
-                w, out, slug, at - timedelta(days=3), 24, 4, _delegation(w, cl, party, lead, True)
-            )
-        _fact(w, out, slug, at, 36, 10, _delegation(w, cl, party, level, False))
-        if rng.random() < 0.1:  # the head changes before the meeting
-            other = rng.choice([x for x in list(_TITLES)[1:] if x != level])
-            _fact(
-                w, out, slug, at + timedelta(days=1), 24, 6, _delegation(w, cl, party, other, False)
-            )
-        if rng.random() < 0.05:
-            who = w.person(party, DelegationLevel.MINISTER)
-            c = cl(ClaimType.ATTENDANCE_DECLINED, party=party, person=who)
-            _fact(w, out, slug, at, 24, 3, c)
-    held = datetime.combine(meeting, datetime.min.time(), UTC) + timedelta(hours=9)
-    if rng.random() < 0.1:
-        _fact(w, out, slug, held - timedelta(days=1), 24, 12, cl(ClaimType.TALKS_CANCELLED))
-    else:
-        _fact(w, out, slug, held, 36, 40, cl(ClaimType.TALKS_HELD))
-
-
-def _delegation(
-    w: _World, cl: Callable[..., Claim], party: str, level: DelegationLevel, hedged: bool
-) -> Claim:
-    return cl(
-        ClaimType.DELEGATION_ANNOUNCED,
-        party=party,
-        head=w.person(party, level),
-        head_title=_TITLES[level],
-        level=level,
-        hedged=hedged,
-    )
-
-
-def _summit(w: _World, slug: str, parties: list[str], day: datetime, out: list[_Report]) -> None:
-    rng = w.rng
-    on = (day + timedelta(days=30)).date()
-    venue = rng.choice(list(_VENUES))
-    ps = tuple(parties)
-    speaker = w.person(parties[0], DelegationLevel.MINISTER)
-
-    def cl(kind: ClaimType, **kw: Any) -> Claim:
-        return Claim(
-            type=kind,
-            parties=ps,
-            venue=venue,
-            date=on,
-            date_precision=DatePrecision.DAY,
-            evidence=kind.value,
-            **kw,
-        )
-
-    _fact(w, out, slug, day, 72, 10, cl(ClaimType.SUMMIT_RUMORED, hedged=True, speaker=speaker))
-    if rng.random() < 0.3:
-        denier = w.person(parties[1], DelegationLevel.MINISTER)
-        c = cl(ClaimType.SUMMIT_RUMORED, negated=True, speaker=denier)
-        _fact(w, out, slug, day + timedelta(days=4), 24, 4, c)
-        return
-    _fact(w, out, slug, day + timedelta(days=15), 100, 25, cl(ClaimType.SUMMIT_SCHEDULED))
-    held = datetime.combine(on, datetime.min.time(), UTC) + timedelta(hours=12)
-    _fact(w, out, slug, held, 36, 40, cl(ClaimType.SUMMIT_HELD))
-
-
-def _day(w: _World, d: int, plans: dict[int, list[_Report]], filler: int) -> list[_Report]:
-    """Everything published on day ``d`` (plans for later days are filed under their day)."""
-    rng = w.rng
-    day = START + timedelta(days=d)
-    new: list[_Report] = []
-    for i, t in enumerate(w.tracks):
-        if rng.random() < 1 / 12:
-            _talks(w, t.slug, t.parties, day, new)
-        if rng.random() < 1 / 40:
-            _summit(w, t.slug, t.parties, day, new)
-        for _ in range(rng.randrange(0, 3 if w.weights[i] > 0.5 else 2)):
-            party = rng.choice(t.parties)
-            person = w.person(party, rng.choice([DelegationLevel.LEADER, DelegationLevel.MINISTER]))
-            c = Claim(
-                type=ClaimType.POSITION_STATED,
-                parties=(party,),
-                party=party,
-                person=person,
-                stance=rng.choice(_STANCES),
-                evidence="stance",
-            )
-            new.append(_Report(_spread(rng, day, 24), t.slug, [c], "position"))
-        if rng.random() < 1 / 20:
-            kind = rng.choice([ClaimType.CEASEFIRE_PROPOSED, ClaimType.PRISONER_EXCHANGE])
-            c = Claim(type=kind, parties=tuple(t.parties), date=day.date(), evidence=kind.value)
-            _fact(w, new, t.slug, day, 48, 8, c)
-    for r in new:
-        if r.claims and rng.random() < 0.02:
-            r.late = timedelta(days=rng.uniform(3, 20))
-        plans[(r.published_at - START).days].append(r)
-    today = plans.pop(d, [])
-    for _ in range(filler):
-        words = " ".join(rng.choices(_WORDS, k=rng.randint(6, 11)))
-        today.append(_Report(_spread(rng, day, 24), None, [], words))
-    return today
-
-
 class _Session(UnitOfWork):
     """A unit of work kept across commits: the generator is the only writer of a fresh store."""
 
@@ -366,7 +147,7 @@ class _Session(UnitOfWork):
 class _Generator:
     def __init__(self, app: TrackerApp, params: Params) -> None:
         rng = random.Random(params.seed)
-        codes = list(_CODES)
+        codes = list(CODES)
         rng.shuffle(codes)
         tracks = [
             TrackConfig(
@@ -377,12 +158,12 @@ class _Generator:
             for i in range(params.tracks)
         ]
         weights = [1.6 / (i + 1) ** 0.6 for i in range(params.tracks)]
-        self.w = _World(rng, tracks, weights, [f"outlet-{i:02d}" for i in range(params.feeds)])
+        self.w = World(rng, tracks, weights, [f"outlet-{i:02d}" for i in range(params.feeds)])
         self.app, self.params = app, params
         self.uow = _Session(app)
-        self.v1 = Interpreter(extractor=_Reader("gen-1.0"), tracks=tracks)
-        self.v2 = Interpreter(extractor=_Reader("gen-2.0"), tracks=tracks)
-        self.clock = _Clock(START)
+        self.v1 = Interpreter(extractor=Reader("gen-1.0"), tracks=tracks)
+        self.v2 = Interpreter(extractor=Reader("gen-2.0"), tracks=tracks)
+        self.clock = Clock(START)
         self.events = 0
         self.serial = 0
         self.recent: list[Entry] = []  # claim-bearing entries a re-extraction may revisit
@@ -390,9 +171,9 @@ class _Generator:
 
     def run(self, progress: Callable[[int], None] | None) -> int:
         p, w = self.params, self.w
-        plans: dict[int, list[_Report]] = defaultdict(list)
-        slots: list[tuple[datetime, int, str, list[_Report]]] = []
-        pending: dict[tuple[datetime, str], list[_Report]] = {}
+        plans: dict[int, list[Report]] = defaultdict(list)
+        slots: list[tuple[datetime, int, str, list[Report]]] = []
+        pending: dict[tuple[datetime, str], list[Report]] = {}
         order = itertools.count()
         with recording_clock(self.clock):
             for t in w.tracks:
@@ -403,7 +184,7 @@ class _Generator:
             for d in range(p.days * 2):
                 if self.events >= p.events:
                     break
-                for r in _day(w, d, plans, filler):
+                for r in reports_of_day(w, d, plans, filler):
                     rec = r.published_at + r.late + timedelta(minutes=w.rng.uniform(5, 90))
                     slot = START + SLOT * math.ceil((rec - START) / SLOT)
                     key = (slot, w.rng.choice(w.feeds))
@@ -424,7 +205,7 @@ class _Generator:
             self._commit(progress, force=True)
         return self.events
 
-    def _poll(self, at: datetime, feed_name: str, reports: list[_Report]) -> None:
+    def _poll(self, at: datetime, feed_name: str, reports: list[Report]) -> None:
         self.clock.now = max(self.clock.now, at)
         feed = self.uow.get(Feed.create_id(feed_name))
         if self.w.rng.random() < 0.005:
@@ -434,12 +215,12 @@ class _Generator:
             self._entry(feed_name, r)
         feed.record_poll(polled_at=self.clock.now, new=len(reports), revised=0, http_status=200)
 
-    def _entry(self, feed: str, r: _Report) -> None:
+    def _entry(self, feed: str, r: Report) -> None:
         self.serial += 1
         identity = f"g{self.serial}"
         entry_id = Entry.create_id(feed, identity)
         title = f"{r.headline} ({feed} {self.serial})"
-        summary = " ".join(self.w.rng.choices(_WORDS, k=40))
+        summary = " ".join(self.w.rng.choices(WORDS, k=40))
         link = f"https://{feed}.example.org/{self.serial}"
         story = story_key(feed, title)
         tracks = [r.track] if r.claims and r.track else []
@@ -494,7 +275,7 @@ class _Generator:
         chosen = rng.sample(self.recent, k=min(len(self.recent), max(1, len(self.recent) // 100)))
         for entry in chosen:
             self.uow.add(entry)
-            claims = [] if rng.random() < 0.5 else [_misread(c) for c in entry.claims]
+            claims = [] if rng.random() < 0.5 else [misread(c) for c in entry.claims]
             tracks = list(entry.tracks) if claims else []
             self.v2.retract(
                 self.uow, entry_id=entry.id, targets=entry.targets, published_at=entry.published_at
@@ -531,37 +312,6 @@ class _Generator:
         self.uow.drop_entries()
         if progress is not None:
             progress(n)
-
-
-def _misread(c: Claim) -> Claim:
-    """What a newer extractor reads differently: no venue, or a different level."""
-    if c.level is not None:
-        lower = {DelegationLevel.MINISTER: DelegationLevel.DEPUTY_MINISTER}
-        return Claim(**{**_fields(c), "level": lower.get(c.level, DelegationLevel.MINISTER)})
-    return Claim(**{**_fields(c), "venue": None})
-
-
-def _fields(c: Claim) -> dict[str, Any]:
-    return {f: getattr(c, f) for f in c.__dataclass_fields__}
-
-
-@dataclass
-class _Reader:
-    """The extractor's lookups (venues, leaders); never asked to read text here."""
-
-    version: str
-
-    def __call__(self, text: EntryText) -> list[Claim]:
-        raise AssertionError("the generator builds claims itself")
-
-    def mentions(self, text: str) -> set[str]:
-        return set()
-
-    def venue_country(self, venue: str) -> str | None:
-        return _VENUES.get(venue)
-
-    def leader_of(self, party: str, on: date) -> str | None:
-        return f"Leader of {party}"
 
 
 def generate(url: str, params: Params, progress: Callable[[int], None] | None = None) -> int:

@@ -100,7 +100,14 @@ class SqlReadModel(SqlQueries, ReadModel):
 
     placeholder = "?"
     tables = TABLES  # the backend's dialect of the schema
-    _reading = threading.local()  # the cursor of the read transaction in progress, if any
+
+    @property
+    def _reading(self) -> threading.local:
+        """Per read model and thread: the cursor of the read transaction in progress."""
+        local = self.__dict__.get("_reading_local")
+        if local is None:
+            local = self.__dict__.setdefault("_reading_local", threading.local())
+        return local
 
     # --- plumbing supplied by the backend -----------------------------------------
     @contextmanager

@@ -198,3 +198,15 @@ def test_one_large_batch_writes_the_same_rows_as_many_small_ones(store_url):
         t.view.reset()
         t.catch_up(batch_size=7)
         assert rows() == large
+
+
+def test_one_read_models_read_transaction_never_captures_anothers_queries(tmp_path):
+    clock = StepClock(at("2025-05-11"))
+    with (
+        make(f"sqlite:///{tmp_path / 'a.db'}", SCRIPT, clock=clock) as a,
+        make(f"sqlite:///{tmp_path / 'b.db'}", SCRIPT, clock=clock) as b,
+    ):
+        _record(a, NEWS[:3], clock)
+        with a.view.reading():
+            assert a.view.engagement_states("russia-ukraine", "published", "9999")
+            assert b.view.engagement_states("russia-ukraine", "published", "9999") == []

@@ -66,8 +66,7 @@ def _briefing(
     clock = RECORDED if as_recorded else PUBLISHED
     moment = as_of or now or datetime.now(UTC)
     at = ts(moment) if as_of is not None else OPEN[:-1] + "8Z"  # "now": every current row
-    tracks = {t["slug"]: t for t in view.tracks()}
-    info = tracks.get(track, {"slug": track, "title": track, "parties": []})
+    info = view.track(track) or {"slug": track, "title": track, "parties": []}
     since = None
     if horizon is not None:
         latest = view.latest_change(track) if as_of is None else None

@@ -202,6 +202,12 @@ class SqlQueries:
             r["n"] = counts.get(r["fact"], 0)
         return out
 
+    def track(self, slug: str) -> dict[str, Any] | None:
+        rows = self._select("SELECT * FROM tr_tracks WHERE slug = ?", (slug,))
+        for r in rows:
+            r["parties"] = json.loads(r["parties"])
+        return rows[0] if rows else None
+
     def tracks(self) -> list[dict[str, Any]]:
         rows = self._select("SELECT * FROM tr_tracks ORDER BY slug")
         for r in rows:

@@ -193,6 +193,9 @@ class ReadModel(ABC):
         and ``n``, how many stories report it; by fact, oldest first."""
 
     @abstractmethod
+    def track(self, slug: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
     def tracks(self) -> list[dict[str, Any]]: ...
 
     @abstractmethod

@@ -7,7 +7,7 @@ Measured on a rebuild of the generated 100k-event store: ``executemany`` costs t
 statement per row (~25 us a citation); a batch's inserts go through COPY into a temporary
 table and one ``INSERT ... SELECT`` instead, which halved the write time. A briefing's queries
 share one read transaction (``reading``): separately, each paid BEGIN, SET search_path and
-COMMIT round trips.
+COMMIT round trips. A batch commits with ``synchronous_commit`` off (see ``_batch_txn``).
 """
 
 from __future__ import annotations
@@ -48,6 +48,15 @@ class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
     def _txn(self, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as c:
             c.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            yield c
+
+    @contextmanager
+    def _batch_txn(self) -> Iterator[Any]:
+        with self._txn(commit=True) as c:
+            # Like SQLite's synchronous=NORMAL: a crash may lose the last batches, never
+            # corrupt anything; their tracking position goes with them, so they are projected
+            # again. The commit stops waiting for the WAL flush.
+            c.execute("SET LOCAL synchronous_commit TO OFF")
             yield c
 
     def _many(self, c: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:

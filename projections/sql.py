@@ -163,8 +163,14 @@ class SqlReadModel(SqlQueries, ReadModel):
                 self._reading.cursor = None
 
     # --- writing ------------------------------------------------------------------
-    def write(self, batch: Batch, tracking: Tracking) -> None:
+    @contextmanager
+    def _batch_txn(self) -> Iterator[Any]:
+        """The transaction of one projected batch (and its tracking position)."""
         with self._txn(commit=True) as c:
+            yield c
+
+    def write(self, batch: Batch, tracking: Tracking) -> None:
+        with self._batch_txn() as c:
             self._insert_tracking_in(c, tracking)
             self._write_batch(c, batch)
 

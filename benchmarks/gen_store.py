@@ -40,6 +40,7 @@ PostgreSQL), 1-2 s for 10k.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import heapq
 import itertools
@@ -71,7 +72,6 @@ from gen_world import (
     reports_of_day,
 )
 
-import tracker as tracker_package
 from tracker.application import TrackerApp, UnitOfWork
 from tracker.config import TrackConfig
 from tracker.domain import Entry, Feed, Track, evidence_for, recording_clock, story_key
@@ -116,24 +116,26 @@ class Params:
 
 
 def _fingerprint() -> str:
-    """Hash of the code that decides which events are written (a cached store goes stale
-    when any of it changes: the generator, the domain, the interpreter, the matching)."""
-    digest = hashlib.sha256()
-    tracker = Path(tracker_package.__file__).resolve().parent
+    """Hash of the code that decides which events are written: this generator and every
+    tracker module it imports, directly or not (domain, interpreter, matching, application).
+    A cached store goes stale when any of it changes."""
     here = Path(__file__).resolve().parent
-    for path in [here / "gen_store.py", here / "gen_world.py", *(tracker / f for f in _SHAPING)]:
+    package = here.parent / "tracker"
+    todo = [here / "gen_store.py", here / "gen_world.py"]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tracker."):
+                todo.append(package.joinpath(*module.split(".")[1:]).with_suffix(".py"))
+    digest = hashlib.sha256()
+    for path in sorted(seen):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-_SHAPING = (
-    "domain.py",
-    "engagement.py",
-    "interpret.py",
-    "matching.py",
-    "application.py",
-    "values.py",
-)
 
 
 class _Session(UnitOfWork):
@@ -208,6 +210,7 @@ class _Generator:
     def _poll(self, at: datetime, feed_name: str, reports: list[Report]) -> None:
         self.clock.now = max(self.clock.now, at)
         feed = self.uow.get(Feed.create_id(feed_name))
+        assert feed is not None  # registered when the world was made
         if self.w.rng.random() < 0.005:
             feed.record_failure(failed_at=self.clock.now, error="HTTP 503", kind="http")
             self.clock.now += timedelta(minutes=30)
@@ -342,6 +345,10 @@ def sqlite_store(params: Params, progress: Callable[[int], None] | None = None) 
         tmp.rename(path)
         for p in OUT.glob(tmp.name + "-*"):
             p.unlink()
+        # Stores of the same size and seed made by older code are stale for good.
+        for p in OUT.glob(f"store-{params.events}-{params.seed}-*.db"):
+            if p != path:
+                p.unlink()
     return path
 
 

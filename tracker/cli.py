@@ -258,9 +258,20 @@ def briefing(
             "--as-recorded", help="As recorded by this tracker at that time, not as published"
         ),
     ] = False,
+    horizon: Annotated[
+        str | None,
+        typer.Option(
+            help="How far back the briefing looks for what is current: 30d, 120d … or 'all' "
+            "[feeds.yaml settings.briefing_horizon; default 120d]",
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, json or html")] = "md",
 ) -> None:
-    """The briefing: meetings, delegations and levels, rumours, positions, changes, sources."""
+    """The briefing: meetings, delegations and levels, rumours, positions, changes, sources.
+
+    It shows what is current within the horizon before its date (meetings with news or a
+    meeting day in it, positions and developments reported in it).
+    """
     from projections.replay import briefing as build
 
     _check_format(fmt, ("md", "json", "html"))
@@ -273,8 +284,22 @@ def briefing(
             as_recorded=as_recorded,
             now=tracker.clock(),
             stale_after=tracker.config.settings.stale_rumour_after,
+            horizon=_horizon(horizon, tracker.config.settings.briefing_horizon),
         )
         _emit(doc, fmt, "briefing")
+
+
+def _horizon(value: str | None, default: Any) -> Any:
+    if value is None:
+        return default
+    if value.strip().lower() in ("all", "none", "0"):
+        return None
+    from tracker.config import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise InputError(f"--horizon: {exc}") from None
 
 
 def _emit(doc: dict[str, Any], fmt: str, kind: str) -> None:

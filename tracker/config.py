@@ -184,6 +184,7 @@ class Settings(_Model):
     per_host: int = Field(default=2, ge=1, le=64)
     backoff_max: Duration = timedelta(hours=24)
     stale_rumour_after: Duration = timedelta(days=30)
+    briefing_horizon: Duration = timedelta(days=120)
 
 
 class Config(_Model):

@@ -127,6 +127,7 @@ class Views:
             as_recorded=as_recorded,
             now=t.clock(),
             stale_after=t.config.settings.stale_rumour_after,
+            horizon=t.config.settings.briefing_horizon,
         )
 
 

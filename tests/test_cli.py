@@ -211,3 +211,13 @@ def test_poll_due_skips_feeds_whose_next_poll_has_not_come(tmp_path):
     assert json.loads(again.stdout)["feeds"] == []  # both wait an hour (the failure longer)
     forced = json.loads(tracker("poll", "--format", "json", cwd=tmp_path).stdout)
     assert len(forced["feeds"]) == 2 and forced["new"] == 0
+
+
+def test_feeds_and_alerts_read_a_store_without_its_feeds_yaml(demo_store):
+    cwd, url = demo_store
+    feeds = json.loads(tracker("--store", url, "feeds", "--format", "json", cwd=cwd).stdout)
+    assert {f["name"] for f in feeds} == {"wire-east", "capital-desk", "harbour-post",
+                                          "global-brief"}
+    assert all(f["entries"] > 0 and f["status"] == "ok" for f in feeds)
+    alerts = json.loads(tracker("--store", url, "alerts", "--format", "json", cwd=cwd).stdout)
+    assert {a["party"] for a in alerts} >= {"RU", "UA"}

@@ -129,6 +129,21 @@ class Tracker:
                 **kwargs,
             )
 
+    def known_tracks(self) -> list[Any]:
+        """The configured tracks, then any other track the store knows (a store filled
+        elsewhere, such as the demo's, can be read without its feeds.yaml)."""
+        from tracker.config import TrackConfig
+
+        tracks = list(self.config.tracks)
+        seen = {t.slug for t in tracks}
+        for row in self.view.tracks():
+            if row["slug"] not in seen:
+                tracks.append(
+                    TrackConfig(slug=row["slug"], title=row["title"], parties=row["parties"])
+                )
+                seen.add(row["slug"])
+        return tracks
+
     def process_alerts(self, *, deliver: bool = True) -> int:
         """Raise alerts for new delegation-level changes and deliver pending ones."""
         try:

@@ -85,8 +85,7 @@ def open_tracker(*, catch_up: bool = True, read_only: bool = False) -> Any:
 
 def _track(tracker: Any, slug: str | None) -> str:
     """The track to show: ``--track``, else the first configured one, else the store's first."""
-    known = [t.slug for t in tracker.config.tracks]
-    known += [t["slug"] for t in tracker.view.tracks() if t["slug"] not in known]
+    known = [t.slug for t in tracker.known_tracks()]
     if not known:
         raise InputError("no tracks: add one to feeds.yaml (see README.md) and poll")
     if slug is None:
@@ -410,7 +409,7 @@ def feeds(
     """Feed health: status, entries recorded, last success, last error, next poll."""
     from tracker.ui import feed_rows, feeds_table
 
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     with tracker:
         rows = feed_rows(tracker)
         if fmt == "json":
@@ -471,7 +470,7 @@ def serve(
 
     from tracker.web import create_app
 
-    tracker = open_tracker()
+    tracker = open_tracker(read_only=True)
     uvicorn.run(create_app(tracker), host=host, port=port, log_level="info")
 
 

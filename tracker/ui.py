@@ -115,7 +115,15 @@ def feed_rows(tracker: Any) -> list[dict[str, Any]]:
     states = tracker.feed_states.load()
     projected = {f["name"]: f for f in tracker.view.feeds()}
     rows = []
-    for feed in tracker.config.feeds:
+    feeds = list(tracker.config.feeds)
+    if not feeds:
+        # No feeds.yaml here: show the feeds the store knows (e.g. the demo's), as recorded.
+        from tracker.config import FeedConfig
+
+        for name, f in sorted(projected.items()):
+            s = states.get(name)
+            feeds.append(FeedConfig(name=name, url=s.config_url if s else f["url"]))
+    for feed in feeds:
         s = states.get(feed.name)
         if s is not None and s.config_url != feed.url:
             s = None  # the URL was edited since: the old health is not this feed's

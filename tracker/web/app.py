@@ -36,7 +36,6 @@ from projections import replay
 from projections.render.atom import render_atom
 from projections.render.html import environment
 from tracker.errors import InputError, StoreError
-from tracker.interpret import effective_tracks
 from tracker.web import charts
 
 ATOM_CHANGES = 200  # newest changes in the feed; readers keep older entries themselves
@@ -88,7 +87,7 @@ class Views:
 
     # ---------------------------------------------------------------- parameters
     def track(self, value: str | None) -> str:
-        tracks = [t.slug for t in effective_tracks(self.tracker.config)]
+        tracks = [t.slug for t in self.tracker.known_tracks()]
         if not value:
             if not tracks:
                 raise BadParam("track", "no track is configured in feeds.yaml")
@@ -173,7 +172,7 @@ def create_app(tracker: Any) -> FastAPI:
         context = {
             "doc": doc,
             "history": hist,
-            "tracks": effective_tracks(tracker.config),
+            "tracks": tracker.known_tracks(),
             "track": track,
             "as_of_param": q(request, "as_of") or "",
             "as_of_day": as_of.date().isoformat() if as_of else "",
@@ -229,7 +228,7 @@ def create_app(tracker: Any) -> FastAPI:
         with views.fresh() as t:
             hist = replay.history(t.view, track)
             alerts = _alerts(t, track)
-            title = next((x.title for x in effective_tracks(t.config) if x.slug == track), None)
+            title = next((x.title for x in t.known_tracks() if x.slug == track), None)
         hist["changes"] = hist["changes"][-ATOM_CHANGES:]
         stamps = [c["recorded_at"] for c in hist["changes"]] + [
             a["published_at"] for a in alerts if a.get("published_at")

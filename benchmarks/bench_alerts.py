@@ -11,14 +11,17 @@ is exactly one delegation-level change, and times:
 
     Tracker.poll  ->  Tracker.catch_up  ->  Tracker.process_alerts(deliver=True)  ->  received
 
-The daemon (``tracker/scheduler.py``) runs this same sequence after each poll; it did not
-exist when this benchmark was written, so the path is driven directly. Records:
+The daemon (``tracker/scheduler.py``) runs this same sequence after each poll; it is measured
+too, as a real ``tracker run`` subprocess polling every second. Records:
 
 * ``alerts.latency_median`` / ``alerts.latency_worst`` — poll start to the webhook having the
   alert, against the poll alone (fetch + parse + extract + record) in the same rounds;
   target under 2 s on loopback.
 * ``alerts.raise_and_deliver_median`` — ``process_alerts`` alone (detect, route, write the
   outbox, send), against the same poll baseline.
+* ``alerts.daemon_latency_median`` / ``alerts.daemon_latency_worst`` — in the daemon: from the
+  request of the poll that brought the entry (seen by the feed server) to the webhook having
+  the alert.
 """
 
 from __future__ import annotations
@@ -84,10 +87,16 @@ class Receiver:
 
 
 class Wire:
-    """The feed: every published item so far (newest first, at most 50), as RSS 2.0."""
+    """The feed: every published item so far (newest first, at most 50), as RSS 2.0.
+
+    Notes when each request came and how many items it was served, so a run against the
+    daemon can tell when the poll that brought a given item started.
+    """
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.published = 0
+        self.served: list[tuple[float, int]] = []
 
     def publish(self, n: int, title: str) -> None:
         when = format_datetime(START + timedelta(hours=n), usegmt=True)
@@ -97,8 +106,10 @@ class Wire:
             f"<link>https://wire.example/{n}</link><pubDate>{when}</pubDate></item>",
         )
         del self.items[50:]
+        self.published += 1
 
     def __call__(self, req: Request) -> Response:
+        self.served.append((time.perf_counter(), self.published))
         body = "".join(self.items)
         xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{body}'
         xml += "</channel></rss>"
@@ -186,11 +197,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     alerting.append(t3 - t2)
     finally:
         receiver.close()
+    daemon = _daemon_latencies(4 if quick else 12)
     poll_median = statistics.median(polls)
     baseline = (
         f"Tracker.poll alone, median of the same {rounds} rounds (fetch+parse+extract+record)"
     )
-    path = "Tracker.poll + catch_up + process_alerts (no daemon yet), SQLite, real extractor"
+    path = "Tracker.poll + catch_up + process_alerts driven directly, SQLite, real extractor"
     return [
         _record(
             "alerts.latency_median",
@@ -204,7 +216,67 @@ def run(quick: bool) -> list[dict[str, Any]]:
         _record(
             "alerts.raise_and_deliver_median", statistics.median(alerting), poll_median, baseline
         ),
+        _record(
+            "alerts.daemon_latency_median",
+            statistics.median(daemon),
+            poll_median,
+            baseline,
+            rounds=len(daemon),
+            path="`tracker run` subprocess (interval 1s): the request of the poll that brought "
+            "the entry to the webhook receiving the alert",
+        ),
+        _record("alerts.daemon_latency_worst", max(daemon), poll_median, baseline),
     ]
+
+
+def _daemon_latencies(rounds: int) -> list[float]:
+    """Latency in the real daemon: ``tracker run`` in a subprocess polling every second."""
+    import subprocess
+
+    receiver = Receiver()
+    wire = Wire()
+    out: list[float] = []
+    try:
+        with FeedServer() as server, tempfile.TemporaryDirectory() as tmp:
+            server.route("/wire.xml", wire)
+            cfg = _config(server.url("/wire.xml"), receiver.url).replace(
+                "    url: ", "    interval: 1s\n    url: ", 1
+            )
+            (Path(tmp) / "feeds.yaml").write_text(cfg, encoding="utf-8")
+            for n, title in enumerate(WARM_UP):
+                wire.publish(n, title)
+            env = {**os.environ, "TRACKER_STORE": f"sqlite:///{Path(tmp) / 'd.db'}"}
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tracker", "--config", str(Path(tmp) / "feeds.yaml"), "run"],
+                cwd=tmp,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                for n in range(len(WARM_UP), len(WARM_UP) + rounds + 1):
+                    receiver.event.clear()
+                    before = len(receiver.arrivals)
+                    wire.publish(
+                        n,
+                        f"{HEADS[n % 2]} to lead Russian delegation at Istanbul talks with "
+                        f"Ukraine, wire report {n}",
+                    )
+                    count = wire.published
+                    deadline = time.perf_counter() + 30
+                    while len(receiver.arrivals) == before and time.perf_counter() < deadline:
+                        receiver.event.wait(0.5)
+                    if len(receiver.arrivals) == before:
+                        raise RuntimeError(f"daemon round {n}: no alert within 30 s")
+                    start = next(t for t, c in wire.served if c >= count)
+                    if n > len(WARM_UP):  # the first round also pays for start-up
+                        out.append(receiver.arrivals[-1][0] - start)
+            finally:
+                proc.terminate()
+                proc.wait(30)
+    finally:
+        receiver.close()
+    return out
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ document (tests/test_projections_scale.py).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,11 +111,24 @@ class Summary(Evidence):
         return self._summary["fields"].get(key, ([], 0, None))[2]
 
 
-def refresh_summaries(view: ReadModel, latest: str, *, idle: timedelta = SUMMARY_IDLE) -> int:
+def refresh_summaries(
+    view: ReadModel,
+    latest: str,
+    *,
+    idle: timedelta = SUMMARY_IDLE,
+    keep: Callable[[str], bool] | None = None,
+) -> int:
     """Summarise every engagement with no event recorded for ``idle`` before ``latest`` (the
-    latest event folded, a storage timestamp); returns how many were due."""
+    latest event folded, a storage timestamp); returns how many were due.
+
+    ``keep`` limits it to some engagements (by id): a partition of the briefing summarises
+    only its own, so that it never reads the citations of an engagement another process is
+    writing at the same time (``projections.projector``).
+    """
     before = datetime.fromisoformat(latest) - idle
     stale = view.stale_summaries(ts(before))
+    if keep is not None:
+        stale = [(e, seen) for e, seen in stale if keep(e)]
     for i in range(0, len(stale), SUMMARY_CHUNK):
         chunk = dict(stale[i : i + SUMMARY_CHUNK])
         sources = view.summary_sources(list(chunk))

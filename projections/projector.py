@@ -12,10 +12,28 @@ engagement's published history from its place on); ``clock='recorded'`` rows say
 system showed at a time, and are only ever appended. How each engagement event is folded,
 and what that costs, is in :mod:`projections.engagements`.
 
+**Partitions.** The projection is kept in ``PARTITIONS`` partitions
+(:class:`PartitionProjector`), each tracked under its own name (``tracker.briefing.0of2``...)
+in the same tracking table, each writing its rows and its position in one transaction as
+above. Every aggregate's events belong to one partition, decided by the aggregate's id
+(:func:`projections.views.partition_of`); the database picks each partition's share out of
+the log (``ReadModel.notifications``), so a partition neither reads nor decodes the others'.
+Nothing a partition folds depends on another's rows: an engagement's versions, changes,
+citations, head and evidence summary are its own; a track's items and row are its track's,
+a feed's row its feed's. So the partitions can run in separate processes at once (``tracker
+rebuild``, :mod:`projections.rebuild`). :class:`BriefingProjector` catches them up one after
+the other in-process (the live catch-up after every poll and before every read).
+
+A partition's position is a position in the whole log: when a read comes back short, the
+partition has seen all of its share up to the end of the log as it was when the read began
+(notification ids follow commit order on both backends), and records that end. The
+projection's position is the lowest of its partitions': every partition has projected the
+log up to there (after a catch-up with no writer about, the end of the log).
+
 Performance (benchmarks/bench_projections.py, generated stores of 10k-1M events): only the
 engagement, track and feed topics are read (``TOPICS``, filtered by the database: raw entries,
-70% of the log, never reach Python); a batch is one ``select_notifications`` and one write
-transaction of up to ``BATCH`` events (a rebuild at 1000 spent a third of its time committing;
+70% of the log, never reach Python); a batch is one read and one write transaction of up to
+``BATCH`` events (a rebuild at 1000 spent a third of its time committing;
 at 4000 the memory of the rebuild stays well under 150 MB). Between batches the projector
 keeps only the engagements in play (:class:`projections.engagements.EngagementRows`); after
 catching up it summarises the evidence of engagements gone quiet (projections.evidence).
@@ -34,18 +52,26 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from projections.briefing import name_of
 from projections.engagements import EngagementRows, Step, dumps
 from projections.evidence import refresh_summaries
-from projections.views import Batch, ReadModel, ts
+from projections.views import (
+    BRIEFING,
+    PARTITIONS,
+    Batch,
+    ReadModel,
+    partition_of,
+    tracking_name,
+    ts,
+)
 from tracker.application import TrackerApp
 from tracker.domain import Feed, Track
 from tracker.engagement import Engagement
 
-NAME = "tracker.briefing"
+NAME = BRIEFING
 BATCH = 4000
 
 
-def _topics() -> list[str]:
+def _topics_of(*aggregates: type) -> list[str]:
     out = []
-    for agg in (Engagement, Track, Feed):
+    for agg in aggregates:
         for attr in dir(agg):
             cls = getattr(agg, attr)
             topic = getattr(cls, "TOPIC", None) if isinstance(cls, type) else None
@@ -54,7 +80,7 @@ def _topics() -> list[str]:
     return sorted(set(out))
 
 
-TOPICS = _topics()
+TOPICS = _topics_of(Engagement, Track, Feed)
 
 
 def _engagement(e: Any) -> bool:
@@ -63,28 +89,39 @@ def _engagement(e: Any) -> bool:
 
 @dataclass
 class CatchUpResult:
-    events: int = 0
+    """What a catch-up did. ``position``: where it got to (the lowest of its partitions')."""
+
+    events: int = 0  # events decoded and folded
     batches: int = 0
     position: int = 0
+    latest: str = ""  # recorded_at of the latest event folded (storage timestamp)
+    peak_rss_mb: float | None = None  # of the process that ran it, when it was a worker
 
 
 class BriefingProjector:
-    """Maintains engagements, changes, citations, track items and feed rows."""
+    """The briefing projection: its partitions, caught up together in this process."""
 
     name = NAME
 
-    def __init__(self, app: TrackerApp, view: ReadModel):
+    def __init__(self, app: TrackerApp, view: ReadModel, partitions: int = PARTITIONS):
         self.app = app
         self.view = view
-        # Keyed by the aggregates' UUIDs (hashing one is cheap; formatting one is not).
-        self._track_slugs: dict[UUID, str] = {}
-        self._feed_names: dict[UUID, str] = {}
-        self._engagements = EngagementRows(app, view)
-        self._windows_at = -1  # the tracking position the recent-event windows are valid at
+        self.partitions = [
+            PartitionProjector(app, view, part, partitions) for part in range(partitions)
+        ]
 
-    # ------------------------------------------------------------------ running
+    def forget(self) -> None:
+        """Drop what the partitions keep in memory between batches (the read model moved)."""
+        for p in self.partitions:
+            p.forget()
+
+    def positions(self) -> list[int]:
+        """Each partition's tracking position."""
+        return [p.position() for p in self.partitions]
+
     def position(self) -> int:
-        return self.view.max_tracking_id(self.name) or 0
+        """Where the projection is: every partition has projected the log up to here."""
+        return min(self.positions())
 
     def backlog(self) -> int:
         """Notifications (of any topic) written after our position: an upper bound of work."""
@@ -97,47 +134,128 @@ class BriefingProjector:
         progress: Callable[[int], None] | None = None,
         until: int | None = None,
     ) -> CatchUpResult:
-        """Process everything in the log after our position (or up to ``until``)."""
+        """Catch every partition up, each from its own position, then refresh summaries.
+
+        ``progress`` is called after each batch with the number of events it folded.
+        """
+        done = [
+            p.catch_up(batch_size=batch_size, progress=progress, until=until)
+            for p in self.partitions
+        ]
+        return combine(self.view, done)
+
+
+def combine(view: ReadModel, done: Sequence[CatchUpResult]) -> CatchUpResult:
+    """The result of catching up every partition; summarises what is quiet across them all.
+
+    Each partition summarised its own engagements against its own latest event; measured
+    against the latest of all, a few more may be due (a partition that saw nothing new
+    for days still has engagements going quiet).
+    """
+    latest = max((r.latest for r in done), default="")
+    if latest:
+        refresh_summaries(view, latest)
+    peaks = [r.peak_rss_mb for r in done if r.peak_rss_mb is not None]
+    return CatchUpResult(
+        events=sum(r.events for r in done),
+        batches=sum(r.batches for r in done),
+        position=min((r.position for r in done), default=0),
+        latest=latest,
+        # Workers run at the same time: together they may have held this much.
+        peak_rss_mb=sum(peaks) if peaks else None,
+    )
+
+
+class PartitionProjector:
+    """One partition of the briefing: the rows of its engagements, tracks and feeds; tracked
+    under its own name (:func:`tracking_name`)."""
+
+    def __init__(
+        self, app: TrackerApp, view: ReadModel, part: int = 0, partitions: int = PARTITIONS
+    ):
+        if not 0 <= part < partitions:
+            raise ValueError(f"partition {part} of {partitions}")
+        self.app = app
+        self.view = view
+        self.part, self.partitions = part, partitions
+        self.name = tracking_name(part, partitions)
+        # Keyed by the aggregates' UUIDs (hashing one is cheap; formatting one is not).
+        self._track_slugs: dict[UUID, str] = {}
+        self._feed_names: dict[UUID, str] = {}
+        self._engagements = EngagementRows(app, view)
+        self._windows_at = -1  # the tracking position the recent-event windows are valid at
+
+    # ------------------------------------------------------------------ running
+    def position(self) -> int:
+        return self.view.max_tracking_id(self.name) or 0
+
+    def forget(self) -> None:
+        """Drop the engagements kept in memory; the next catch-up reads them afresh."""
+        self._engagements.forget()
+        self._windows_at = -1
+
+    def backlog(self) -> int:
+        """Notifications (of any topic) written after our position: an upper bound of work."""
+        return max(0, self.app.max_notification_id() - self.position())
+
+    def catch_up(
+        self,
+        *,
+        batch_size: int = BATCH,
+        progress: Callable[[int], None] | None = None,
+        until: int | None = None,
+    ) -> CatchUpResult:
+        """Process this partition's share of the log after its position (or up to ``until``).
+
+        ``progress`` is called after each batch with the number of events it folded.
+        """
         result = CatchUpResult(position=self.position())
         self._load_names()
         if result.position != self._windows_at:  # someone else moved the read model
-            self._engagements.forget()
-        latest = ""  # recorded_at of the latest event folded
+            self.forget()
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         while until is None or result.position < until:
-            notes = self.app.recorder.select_notifications(
-                start=result.position,
-                limit=batch_size,
-                topics=TOPICS,
-                inclusive_of_start=False,
-                stop=until,
-            )
-            if not notes:
+            end = self.app.max_notification_id() or 0
+            if until is not None:
+                end = min(end, until)
+            if end <= result.position:
                 break
+            notes = self.view.notifications(
+                table, result.position, end, batch_size, TOPICS, self.part, self.partitions
+            )
+            # A short read saw all of our share up to ``end``: the position moves there
+            # even when none of it was ours.
+            reached = notes[-1].id if len(notes) == batch_size else end
             events: list[Any] = [self.app.mapper.to_domain_event(n) for n in notes]
             try:
-                batch = self.process(events)
-                self.view.write(batch, Tracking(self.name, notes[-1].id))
+                # The fold's reads share one read transaction (on PostgreSQL each on its own
+                # cost a BEGIN, a search_path and a COMMIT round trip, some 1700 per 1M).
+                with self.view.reading():
+                    batch = self.process(events) if events else Batch()
+                self.view.write(batch, Tracking(self.name, reached))
             except IntegrityError:
-                # Another projector advanced first: start again from where it got to.
+                # Another projector advanced first: go on from where it got to.
                 self._engagements.forget()
                 result.position = self.position()
                 self._load_names()
                 continue
             except BaseException:
-                # What is in memory may be ahead of the database now.
-                self._engagements.forget()
-                self._windows_at = -1
+                self.forget()  # what is in memory may be ahead of the database now
                 raise
-            result.position = self._windows_at = notes[-1].id
-            self._engagements.prune()
-            latest = max(latest, ts(max(e.timestamp for e in events)))
-            result.events += len(notes)
+            result.position = self._windows_at = reached
             result.batches += 1
-            if progress is not None:
-                progress(len(notes))
-        if latest:
-            refresh_summaries(self.view, latest)
+            if events:
+                self._engagements.prune()
+                result.latest = max(result.latest, ts(max(e.timestamp for e in events)))
+                result.events += len(events)
+                if progress is not None:
+                    progress(len(events))
+        if result.latest:
+            refresh_summaries(self.view, result.latest, keep=self._owns_engagement)
         return result
+
+    def _owns_engagement(self, engagement_id: str) -> bool:
+        return partition_of(engagement_id, self.partitions) == self.part
 
     def _load_names(self) -> None:
         for t in self.view.tracks():

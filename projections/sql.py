@@ -8,6 +8,7 @@ fixed-width ISO string (``views.ts``), so both backends sort and compare identic
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from projections.sqlqueries import CITED, SqlQueries
-from projections.views import Batch, Head, ReadModel, SummarySource
+from projections.views import BRIEFING, PARTITIONS, Batch, Head, ReadModel, SummarySource
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS tr_heads (
@@ -82,13 +83,19 @@ DROP = [
 
 #: Version of the tables below: opening a read model made for another one rebuilds it
 #: (it is derived data). 2: citations and items carry their entry's title, link, source.
-SCHEMA = "2"
+#: 3: the briefing is projected in ``PARTITIONS`` partitions, each tracked under its own
+#: name (``tracker.briefing.0of2``...) instead of one ``tracker.briefing`` row.
+SCHEMA = "3"
 
 #: Key of the withdrawn entries in a stored head's state (see ``Head.retracted``).
 RETRACTED = "retracted_entries"
 
-#: Tracking keys of the projections this read model serves (one row each).
-PROJECTIONS = ("tracker.briefing",)
+log = logging.getLogger("projections")
+
+
+def _layout() -> dict[str, str]:
+    """What the tables were made for, as stored in ``tr_meta``."""
+    return {"schema": SCHEMA, "partitions": str(PARTITIONS)}
 
 
 def _dumps(value: Any) -> str:
@@ -121,7 +128,10 @@ class SqlReadModel(SqlQueries, ReadModel):
     def _rows(self, cursor: Any) -> list[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
 
-    def _delete_tracking(self, cursor: Any, names: Sequence[str]) -> None:  # pragma: no cover
+    def _delete_tracking(
+        self, cursor: Any, names: Sequence[str], prefix: str = ""
+    ) -> None:  # pragma: no cover
+        """Delete the tracking rows of ``names``, and of every name starting with ``prefix``."""
         raise NotImplementedError
 
     # --- helpers ------------------------------------------------------------------
@@ -338,16 +348,37 @@ class SqlReadModel(SqlQueries, ReadModel):
                 c.execute(stmt)
             for stmt in self.tables:
                 c.execute(stmt)
-            self._delete_tracking(c, PROJECTIONS)
-            self._exec(c, "DELETE FROM tr_meta WHERE name = 'schema'")
-            self._exec(c, "INSERT INTO tr_meta VALUES ('schema', ?)", (SCHEMA,))
+            # Every briefing tracking row: the single one of schema 2 and the partitions',
+            # whatever their number was (the alerts projection keeps its own).
+            self._delete_tracking(c, [BRIEFING], prefix=f"{BRIEFING}.")
+            self._exec(c, "DELETE FROM tr_meta WHERE name IN ('schema', 'partitions')")
+            for name, value in _layout().items():
+                self._exec(c, "INSERT INTO tr_meta VALUES (?, ?)", (name, value))
 
     def create_table(self) -> None:
-        """Create the tables; a read model made for another schema is dropped and rebuilt."""
+        """Create the tables; a read model made for another layout is dropped.
+
+        Another schema, or the briefing in another number of partitions (schema 2 had one,
+        tracked as ``tracker.briefing``): the projected rows could not be carried on from,
+        so they are dropped with every briefing tracking row, and the next catch-up projects
+        the whole log again. It is derived data; a warning says why the wait.
+        """
         super().create_table()  # type: ignore[misc]
-        rows = self._select("SELECT value FROM tr_meta WHERE name = 'schema'")
-        if not rows or rows[0]["value"] != SCHEMA:
-            self.reset()
+        rows = self._select("SELECT name, value FROM tr_meta")
+        found = {r["name"]: r["value"] for r in rows}
+        wanted = _layout()
+        if all(found.get(k) == v for k, v in wanted.items()):
+            return
+        if found:  # a fresh store has no layout yet: nothing to say
+            log.warning(
+                "read model made for schema %s with %s briefing partition(s), this version "
+                "uses schema %s with %s: dropped; the next catch-up rebuilds it from the log",
+                found.get("schema", "?"),
+                found.get("partitions", "1"),
+                wanted["schema"],
+                wanted["partitions"],
+            )
+        self.reset()
 
     # --- evidence summaries --------------------------------------------------------
     def stale_summaries(self, before: str) -> list[tuple[str, str]]:

@@ -20,8 +20,9 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.sql import TABLES, SqlReadModel
@@ -31,6 +32,12 @@ SQLITE_TABLES = [
     f"{t} WITHOUT ROWID" if re.search(r"TABLE IF NOT EXISTS (tr_citations) ", t) else t
     for t in TABLES
 ]
+#: The last byte of a stored originator id (text: 32 hex digits, or 36 with dashes), as a
+#: number: what ``views.partition_of`` takes modulo the partitions.
+LAST_BYTE = (
+    "((instr('0123456789abcdef', substr(lower(originator_id), -2, 1)) - 1) * 16 "
+    "+ instr('0123456789abcdef', substr(lower(originator_id), -1, 1)) - 1)"
+)
 #: Read-model connections only (the event store keeps the library's settings). NORMAL in WAL
 #: mode never corrupts the file; a power cut may lose the last commits, tracking included,
 #: and those events are simply projected again. (OFF could corrupt it: never.)
@@ -78,11 +85,48 @@ class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
             cursor.sqlite_cursor.close()
         self._tuned.add(conn)
 
+    def notifications(
+        self,
+        events_table: str,
+        after: int,
+        until: int,
+        limit: int,
+        topics: Sequence[str],
+        part: int = 0,
+        partitions: int = 1,
+    ) -> list[Notification]:
+        marks = ",".join("?" * len(topics))
+        sql = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table} "
+            f"WHERE rowid > ? AND rowid <= ? AND topic IN ({marks})"
+        )
+        params: list[Any] = [after, until, *topics]
+        if partitions > 1:
+            sql += f" AND {LAST_BYTE} % ? = ?"
+            params += [partitions, part]
+        sql += " ORDER BY rowid LIMIT ?"
+        params.append(limit)
+        as_uuid = self.datastore.originator_id_type == "uuid"
+        with self._txn(commit=False) as c:
+            c.execute(sql, params)
+            return [
+                Notification(
+                    id=r[0],
+                    originator_id=UUID(r[1]) if as_uuid else r[1],
+                    originator_version=r[2],
+                    topic=r[3],
+                    state=r[4],
+                )
+                for r in c.fetchall()
+            ]
+
     def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
     def _rows(self, cursor: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in cursor.fetchall()]
 
-    def _delete_tracking(self, cursor: Any, names: Sequence[str]) -> None:
+    def _delete_tracking(self, cursor: Any, names: Sequence[str], prefix: str = "") -> None:
         cursor.executemany("DELETE FROM tracking WHERE application_name = ?", [(n,) for n in names])
+        if prefix:
+            cursor.execute("DELETE FROM tracking WHERE application_name LIKE ?", (f"{prefix}%",))

@@ -7,23 +7,55 @@ interface once in portable SQL; ``projections.sqlite`` and ``projections.postgre
 eventsourcing's tracking recorders.
 
 Timestamps are stored as fixed-width ISO strings (``ts``) so they compare lexically.
+
+The briefing projection is kept in ``PARTITIONS`` partitions, each with its own tracking
+row (:func:`tracking_name`) in the same table and its rows in the same tables: every
+aggregate's events belong to exactly one partition (:func:`partition_of`), so partitions
+never write the same row and can be projected by separate processes at once.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 
 #: ``valid_to`` of a row that is still current.
 OPEN = "9999-12-31T23:59:59.999999Z"
 PUBLISHED = "published"
 RECORDED = "recorded"
+
+#: The briefing projection. Before it was partitioned, also its one tracking name.
+BRIEFING = "tracker.briefing"
+#: How many partitions the briefing projection is kept in (a read model made for another
+#: number is dropped and rebuilt when opened: ``projections.sql.SqlReadModel.create_table``).
+PARTITIONS = 2
+
+
+def tracking_name(part: int, partitions: int = PARTITIONS) -> str:
+    """The tracking name of one partition of the briefing, e.g. ``tracker.briefing.0of2``."""
+    return f"{BRIEFING}.{part}of{partitions}"
+
+
+def partition_of(aggregate_id: UUID | str, partitions: int = PARTITIONS) -> int:
+    """The partition an aggregate's events are projected by.
+
+    The last byte of its id modulo ``partitions``: ids are uuid5 hashes, so that byte is
+    evenly spread; the same id gives the same partition in every process (unlike ``hash()``
+    of a string, which Python salts per process); and a database computes it from the stored
+    id as easily (``ReadModel.notifications``). The same as the whole id's number modulo
+    ``partitions`` when it divides 256.
+    """
+    if partitions == 1:
+        return 0
+    number = aggregate_id.int if isinstance(aggregate_id, UUID) else UUID(aggregate_id).int
+    return (number & 0xFF) % partitions
 
 
 def ts(dt: datetime) -> str:
@@ -113,6 +145,25 @@ class ReadModel(ABC):
         Raises:
             eventsourcing.persistence.IntegrityError: the position was already recorded
                 (another projector got there first); nothing is written.
+        """
+
+    @abstractmethod
+    def notifications(
+        self,
+        events_table: str,
+        after: int,
+        until: int,
+        limit: int,
+        topics: Sequence[str],
+        part: int = 0,
+        partitions: int = 1,
+    ) -> list[Notification]:
+        """The log as the event store's recorder would list it, read in this database.
+
+        Notifications of ``events_table`` (the store's) after ``after`` up to ``until``, of
+        the given topics, whose originator is in partition ``part`` of ``partitions``
+        (:func:`partition_of`, computed by the database: the others never leave it), oldest
+        first, at most ``limit``.
         """
 
     @abstractmethod

@@ -173,12 +173,30 @@ def feeds_table(rows: list[dict[str, Any]], *, now: datetime | None = None) -> T
     return table
 
 
-def rebuild_with_progress(tracker: Any, *, show: bool, console: Console | None = None) -> Any:
-    """Drop the projections and replay the whole log, with a progress bar on a terminal."""
-    tracker.view.reset()
-    total = tracker.app.max_notification_id()
+def rebuild_with_progress(
+    tracker: Any,
+    *,
+    show: bool,
+    console: Console | None = None,
+    processes: int | None = None,
+) -> Any:
+    """Drop the projections and replay the whole log, with a progress bar on a terminal.
+
+    The briefing's partitions are rebuilt by parallel processes, one per CPU (``processes``
+    says how many; 1: in this process), see :mod:`projections.rebuild`. The bar shows how far
+    the partitions got on average, in log positions.
+
+    Raises:
+        projections.rebuild.RebuildError: a rebuild worker failed or died.
+    """
+    from projections.rebuild import rebuild
+
+    def run(progress: Any = None) -> Any:
+        return rebuild(tracker.projector, tracker.store.url, processes=processes, progress=progress)
+
     if not show:
-        return tracker.catch_up()
+        return run()
+    total = tracker.app.max_notification_id()
     with Progress(
         TextColumn("[bold]Rebuilding"),
         BarColumn(),
@@ -188,8 +206,4 @@ def rebuild_with_progress(tracker: Any, *, show: bool, console: Console | None =
         transient=True,
     ) as progress:
         task = progress.add_task("rebuild", total=total)
-
-        def step(_n: int) -> None:
-            progress.update(task, completed=tracker.projector.position())
-
-        return tracker.catch_up(progress=step)
+        return run(lambda position: progress.update(task, completed=position))

@@ -216,8 +216,28 @@ def test_poll_due_skips_feeds_whose_next_poll_has_not_come(tmp_path):
 def test_feeds_and_alerts_read_a_store_without_its_feeds_yaml(demo_store):
     cwd, url = demo_store
     feeds = json.loads(tracker("--store", url, "feeds", "--format", "json", cwd=cwd).stdout)
-    assert {f["name"] for f in feeds} == {"wire-east", "capital-desk", "harbour-post",
-                                          "global-brief"}
+    assert {f["name"] for f in feeds} == {
+        "wire-east",
+        "capital-desk",
+        "harbour-post",
+        "global-brief",
+    }
     assert all(f["entries"] > 0 and f["status"] == "ok" for f in feeds)
     alerts = json.loads(tracker("--store", url, "alerts", "--format", "json", cwd=cwd).stdout)
     assert {a["party"] for a in alerts} >= {"RU", "UA"}
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["serve", "--port", "abc"], "Invalid value for '--port'"),
+        (["rebuild", "--processes", "0"], "Invalid value for '--processes'"),
+        (["briefing", "--format", "pdf"], "--format must be one of md, json, html"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
+def test_a_usage_error_is_a_short_message_and_exit_2_not_a_traceback(tmp_path, args, says):
+    done = tracker("--store", f"sqlite:///{tmp_path / 'x.db'}", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr

@@ -419,13 +419,29 @@ def feeds(
 
 
 @app.command()
-def rebuild() -> None:
-    """Drop every projection and rebuild it from the event log (progress bar)."""
+def rebuild(
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            "-j",
+            min=1,
+            help="Worker processes for the briefing's partitions "
+            "[default: one per CPU; 1 rebuilds in this process]",
+        ),
+    ] = None,
+) -> None:
+    """Drop every projection and rebuild it from the event log (progress bar).
+
+    The briefing is kept in partitions that parallel worker processes rebuild at once. If a
+    worker fails, what was rebuilt stays and the next command carries on from it.
+    """
     from tracker.ui import rebuild_with_progress
 
-    tracker = open_tracker(catch_up=False)
+    # It only reads the log (and writes the projections): no feeds.yaml needed.
+    tracker = open_tracker(catch_up=False, read_only=True)
     with tracker:
-        result = rebuild_with_progress(tracker, show=err.is_terminal)
+        result = rebuild_with_progress(tracker, show=err.is_terminal, processes=processes)
         out.print(f"Rebuilt from {result.events} events (position {result.position}).")
 
 
@@ -489,10 +505,12 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors (a bad option value, an unknown command): click's, or those of the
+        # copy of click that newer typer releases carry (typer._click), which click's
+        # classes do not catch. Both can show themselves and know their exit code (2).
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise

@@ -199,7 +199,12 @@ def make_tracker(
         extractor=extractor or default_extractor(config), tracks=effective_tracks(config)
     )
     if not read_only:
-        ensure_tracks(app, effective_tracks(config))
+        from tracker.domain import recording_clock
+
+        # An injected clock (the demo's, a test's) is this tracker's now: the tracks start
+        # then, not at the wall-clock time, ahead of everything the storyline records.
+        with recording_clock(clock):
+            ensure_tracks(app, effective_tracks(config))
     return Tracker(
         config=config,
         store=store,

@@ -272,6 +272,10 @@ def _build_places() -> dict[str, Place]:
         for code, names in (data.get(section) or {}).items():
             for n in names:
                 places[n] = Place(code, kind, n)
+    for n in data.get("names") or []:
+        # matched whole so that the place inside is not read: kind "name" is neither a party
+        # nor a venue
+        places[n] = Place("", "name", n)
     return places
 
 

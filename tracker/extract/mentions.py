@@ -83,7 +83,8 @@ VENUE_RE = re.compile(
     r"(?:\b(?:in|at|to|visits?|visited|visiting|arrives?\s+in|arrived\s+in|arriving\s+in|"
     r"heads?\s+to|travel(?:s|led|ed)?\s+to|trip\s+to|visit\s+to|hosted\s+in|held\s+in|"
     r"(?:set|scheduled|slated|planned|due)\s+for)\s+)"
-    r"(?:the\s+)?$",
+    # "in south Lebanon", "in northern Syria": still the place, not a side
+    r"(?:the\s+)?(?:(?:north|south|east|west|central)(?:ern|-?east(?:ern)?|-?west(?:ern)?)?\s+)?$",
     re.IGNORECASE,
 )
 _BORDER_AFTER = re.compile(r"^(?:[-–][A-Z]\w+)?\s+border\b")

@@ -155,7 +155,12 @@ NON_DIPLOMATIC = re.compile(
     r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
     r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
-    r"summit of (?:the |mount|costa|a )|meet (?:the|their|its|our|his|her|new|demands)|"
+    r"summit of (?:the |mount|costa|a )|"
+    # "meet the deadline", "meet their needs"; not "meet the U.N. mediator", "meet his
+    # Ukrainian counterpart"
+    r"meet (?:the|their|its|our|his|her|new)\b(?!\s+(?:[\w.'’-]+\s+){0,2}?(?:(?-i:[A-Z])|"
+    r"mediators?|envoys?|president|leaders?|ministers?|counterparts?|delegations?|king|emir|"
+    r"prime|foreign|rebels?|negotiators))|meet demands|"
     r"meets?\s+(?:a\s+|the\s+|all\s+|its\s+|their\s+|his\s+|her\s+)?(?:list\s+of\s+)?"
     r"(?:\w+\s+)?(?:conditions|demands|requirements|criteria|targets|deadline|standards|"
     r"expectations|obligations)|"

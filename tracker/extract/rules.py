@@ -31,6 +31,7 @@ from tracker.extract.patterns import (
     HEDGE_RE,
     MEET_RE,
     NON_DIPLOMATIC,
+    PARTISAN,
     PAST_RE,
     POSTPONE_RE,
     PRISON_RE,
@@ -45,8 +46,10 @@ from tracker.values import Claim, ClaimType, DelegationLevel
 _I = re.IGNORECASE
 _CLAUSE_SEP = re.compile(
     # "names Medinsky as head of the delegation": that "as" introduces a role, not a clause
-    r"\s+(?:as(?!\s+(?:the\s+|its\s+|\w+['’]s\s+)?(?:head|leader|chief|chair)\b)|"
-    r"amid|while|despite|but|because|following|after|before|whereas|ahead of)\s+|[;]|"
+    # nor does "quoted as saying" (the statement follows) or "as well as" (a list goes on)
+    r"\s+(?:as(?!\s+(?:the\s+|its\s+|\w+['’]s\s+)?(?:head|leader|chief|chair)\b|"
+    r"\s+(?:saying|telling|well\s+as)\b)|"
+    r"amid|while|despite|but|because|following|after|before|since|whereas|ahead of)\s+|[;]|"
     r"\s[–—-]\s|"
     r"(?<=\w):\s",
     _I,
@@ -242,11 +245,40 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     if has_prison:
         yield make_claim(ClaimType.PRISONER_EXCHANGE, clause, ctx, parties=parties, direction=-1)
     if has_cease:
+        if len(parties) == 1 and clause != sentence:
+            parties = parties + _foes(sentence, ctx, parties)
         yield from ceasefire(clause, ctx, mentions, parties, has_cease)
     if has_meet and not (
         has_cease and not MEET_RE.search(clause[: has_cease.start()] + clause[has_cease.end() :])
     ):
         yield from meeting(clause, sentence, ctx, mentions, parties, venue, visited)
+
+
+# "declared a unilateral ceasefire … after 12 days of battles with the Amal militia", "a truce
+# with Moslem forces in east Bosnia": the side it stops fighting is the one it fought
+_FOE = re.compile(
+    r"\b(?:battles?|fighting|fights?|clashes|clashed|war|conflict|hostilities|cease-?fire|"
+    r"truce)\s+"
+    r"(?:with|against)\s+(?:the\s+)?",
+    _I,
+)
+
+
+def _foes(sentence: str, ctx: Context, parties: list[str]) -> list[str]:
+    """The adversary a one-sided truce names in another clause of its sentence, if any."""
+    fought = _FOE.search(sentence)
+    if fought is None:
+        return []
+    for m in find_mentions(sentence[fought.end() :], ctx.d, ctx.published):
+        if m.start > 40:
+            break
+        if (
+            m.party
+            and m.party not in parties
+            and not PARTISAN.match(sentence[fought.end() + m.end : fought.end() + m.end + 12])
+        ):
+            return [m.party]
+    return []
 
 
 _TRAVEL_TO = re.compile(

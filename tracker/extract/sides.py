@@ -40,7 +40,10 @@ def participants(
                 not party
                 or (
                     m.place.kind == "demonym"
-                    and clause[max(0, m.start - 4) : m.start].lower().endswith(("pro-", "anti-"))
+                    and (
+                        clause[max(0, m.start - 4) : m.start].lower().endswith(("pro-", "anti-"))
+                        or _NON_STATE_AFTER.match(clause, m.end) is not None
+                    )
                 )
                 or (
                     m.start >= 0
@@ -64,7 +67,8 @@ _BETWEEN = re.compile(
     _I,
 )
 _GO_BETWEEN = re.compile(
-    r"^\s+(?:\w+\s+){0,3}?(?:mediat|host|broker|facilitat|arrang)\w*|"
+    # "Turkey offered to host …", "King Hassan … as saying he would be ready to host …"
+    r"^\s+(?:[\w'’]+\s+){0,12}?(?:mediat|host|broker|facilitat|arrang)\w*|"
     r"(?:mediated|hosted|brokered|facilitated|arranged)\s+by\s+(?:the\s+)?$",
     _I,
 )
@@ -130,6 +134,14 @@ def _in_apposition(clause: str, venue_m: Mention | None, m: Mention) -> bool:
     )
 
 
+# "an Israeli peace movement", "Syrian opposition groups": people of a nation who do not act
+# for its state (a named group of its own is in the dictionary: Hamas, the PLO, …)
+_NON_STATE_AFTER = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:peace\s+(?:movement|activists|campaigners|groups?)|opposition|"
+    r"dissidents?|activists|rebels?|insurgents?|guerrillas?|militants?|separatists?|"
+    r"settlers?|exiles?|militias?)\b",
+    _I,
+)
 _CITY_SUBJECT = re.compile(r"\W*(?:the\s+)?", _I)
 _SUBJECT_VERB = re.compile(
     r"\s+(?:(?:again|now|also|formally|officially)\s+)?(?:propos|offer|say|said|reject|accept|"

@@ -120,6 +120,15 @@ _MEDIUM = re.compile(
 _MEDIATOR = re.compile(
     r"\bmediation\s+(?:efforts?|mission|bid)\b|\bmediat(?:ed|es|ing)\s+between\b", _I
 )
+# A third party asked to mediate ("the US must be ready to mediate", "urged Egypt to mediate"):
+# the one who asks states a position; no meeting is proposed yet (labelling guide)
+_MEDIATION_ASKED = re.compile(
+    r"\b(?:must|should|ought to|needs? to)\s+(?:\w+\s+)?"
+    r"(?:be\s+(?:ready|willing|prepared)\s+to\s+)?(?:mediate|act as (?:a\s+)?mediator)\b|"
+    r"\b(?:urg\w+|ask\w*|call\w* on|appeal\w* to|press\w*|implor\w+|begg?\w*)\s+"
+    r"(?:[\w.'’-]+\s+){1,4}?to\s+(?:\w+\s+)?(?:mediate|act as (?:a\s+)?mediator)\b",
+    _I,
+)
 _OWN_OFFER = re.compile(
     r"\b(?:propos(?:es|ed|ing)|offer(?:s|ed|ing)?)\s+(?:to\s+(?:hold|host)\s+)?(?:an?\s+|the\s+)?"
     r"(?:new\s+|fresh\s+|direct\s+|further\s+)*(?:(?:first|second|third|fourth|fifth|next|new)\s+)?"
@@ -148,7 +157,7 @@ def meeting(
         # "offers to host talks in a call with Putin": the call carries the offer; the talks
         # offered are still talks
         screened = _MEDIUM.sub(" ", screened)
-    if NON_DIPLOMATIC.search(screened):
+    if NON_DIPLOMATIC.search(screened) or _MEDIATION_ASKED.search(clause):
         return
     # An explicit delegation was claimed in _analyse_clause; go on only for the talks themselves.
     if is_explicit(clause) and (

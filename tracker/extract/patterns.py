@@ -53,7 +53,7 @@ SPEECH_RE = re.compile(
     r"\b(?:says?|said|insist\w*|warn\w*|vow\w*|reject\w*|refus\w+|demand\w*|calls? for|"
     r"called for|urg\w+|accus\w+|oppos\w+|welcomed|reiterat\w+|stress\w*|threaten\w*|appeal\w*|"
     r"dismiss\w*|lays? out|laid out|reveal\w*|signal\w*|sees room|hopes?|agreed to|tells?|told|"
-    r"calls?|calling|derid\w+|mock\w*|wants?)\b",
+    r"calls?|calling|derid\w+|mock\w*|wants?|ask(?:s|ed)?)\b",
     _I,
 )
 TOPIC_RE = re.compile(

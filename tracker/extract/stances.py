@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from tracker.extract.context import Context, make_claim, proposer_of
-from tracker.extract.mentions import Mention, find_mentions
+from tracker.extract.mentions import Mention, find_mentions, is_background_place
 from tracker.extract.patterns import CEASE_RE, DECLINE_RE, SPEECH_RE, TALKS_AS_SUBJECT, TOPIC_RE
 from tracker.values import Claim, ClaimType
 
@@ -73,12 +73,49 @@ def ceasefire(
         )
 
 
+# "accused the rebels of violating the ceasefire": a charge about the fighting, no stance on
+# the truce itself
+_VIOLATED = re.compile(
+    r"\b(?:violat\w*|breach\w*|broke|break(?:s|ing)?)\s+(?:of\s+)?(?:the\s+|a\s+|an\s+|its\s+)?"
+    r"(?:[\w-]+\s+){0,2}$",
+    _I,
+)
+# ", as diplomatic efforts to deter an invasion continue": a background clause after what was
+# said; its topic is not the statement's
+_BACKGROUND = re.compile(r",?\s+(?:as|amid|while)\s+(?!(?:well|saying|telling|soon)\b)", _I)
+# Verbs of assessment: "officials believe Putin has not backed off his demands in talks" is
+# what onlookers think of Putin, not a stance Putin stated
+_ASSESSED = re.compile(
+    r"\b(?:believes?|believed|thinks?|thought|fears?|feared|suspects?|suspected|doubts?|"
+    r"doubted|assess\w*)\s+(?:that\s+)?(?:the\s+)?(?:(?-i:[A-Z])[\w.-]*\s+){0,3}$",
+    _I,
+)
+
+
+def _topic(sentence: str) -> re.Match[str] | None:
+    """The first stance topic that is neither a charge of violation nor background."""
+    speech = SPEECH_RE.search(sentence)
+    background = _BACKGROUND.search(sentence, speech.end()) if speech else None
+    for topic in TOPIC_RE.finditer(sentence):
+        if background is not None and topic.start() >= background.start():
+            break
+        if _VIOLATED.search(sentence[max(0, topic.start() - 40) : topic.start()]):
+            continue
+        return topic
+    return None
+
+
 def position(sentence: str, ctx: Context) -> Iterator[Claim]:
     """A stance on talks/peace/ceasefire stated by a party or person ("X says …", "…, says X")."""
-    topic = TOPIC_RE.search(sentence)
+    topic = _topic(sentence)
     if not topic or DECLINE_RE.search(sentence):
         return
-    mentions = find_mentions(sentence, ctx.d, ctx.published)
+    mentions = [
+        m
+        for m in find_mentions(sentence, ctx.d, ctx.published)
+        # "the war in Ukraine has prompted appeals": a war's place speaks for nobody
+        if not is_background_place(sentence, m)
+    ]
     who: Mention | None = None
     owned = _OWNED_STANCE.search(sentence)
     if owned:
@@ -116,6 +153,8 @@ def position(sentence: str, ctx: Context) -> Iterator[Claim]:
         right = [m for m in mentions if m.party and m.start >= tail.start(1)]
         who = right[0] if right else None
     if who is None or not who.party:
+        return
+    if who.start >= 0 and _ASSESSED.search(sentence[max(0, who.start - 40) : who.start]):
         return
     yield Claim(
         type=ClaimType.POSITION_STATED,

@@ -129,6 +129,7 @@ _MEDIATION_ASKED = re.compile(
     r"(?:[\w.'’-]+\s+){1,4}?to\s+(?:\w+\s+)?(?:mediate|act as (?:a\s+)?mediator)\b",
     _I,
 )
+_MEDIATED_SIDES = re.compile(r"\bbetween\s+(.+)$", _I)
 _OWN_OFFER = re.compile(
     r"\b(?:propos(?:es|ed|ing)|offer(?:s|ed|ing)?)\s+(?:to\s+(?:hold|host)\s+)?(?:an?\s+|the\s+)?"
     r"(?:new\s+|fresh\s+|direct\s+|further\s+)*(?:(?:first|second|third|fourth|fifth|next|new)\s+)?"
@@ -278,9 +279,51 @@ def meeting(
         # a meeting that took place is not dated after its report: that date belongs to
         # something else the sentence mentions ("… called for a truce starting on 12 May")
         claim = replace(claim, date=None, date_precision=DatePrecision.UNKNOWN)
-    yield claim
+    yield from _one_per_host(claim, clause, mentions)
     if not summit and kind not in (ClaimType.TALKS_CANCELLED, ClaimType.TALKS_PROPOSED):
+        mediated = _MEDIATED_SIDES.search(clause) if _MEDIATOR.search(clause) else None
+        if mediated is not None:
+            # the sides a mediator shuttles between are met, not announced heads of their side
+            mentions = [m for m in mentions if not mediated.start(1) <= m.start < mediated.end(1)]
         yield from _delegations(clause, ctx, mentions, explicit=False)
+
+
+_TWO_HOSTS = re.compile(
+    r"\b(?:in|to|visits?|visited|visiting|tours?|toured|touring)\s+(?:the\s+)?"
+    r"([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+and\s+([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\b"
+)
+
+
+def _one_per_host(claim: Claim, clause: str, mentions: list[Mention]) -> Iterator[Claim]:
+    """ "Lavrov is meeting his counterparts in China and India": a visitor's two hosts are two
+    meetings (labelling guide: "Lavrov in China, Lavrov in India" are two claims)."""
+    pair = _TWO_HOSTS.search(clause)
+    hosts = []
+    # "will visit Mauritania and Senegal to mediate between the two neighbours": one mission
+    if pair is not None and not re.search(r"\b(?:between|mediat\w*|both)\b", clause, _I):
+        for group in (1, 2):
+            host = next(
+                (
+                    m
+                    for m in mentions
+                    if m.start == pair.start(group)
+                    and m.place is not None
+                    and m.place.kind == "country"
+                    and m.party in claim.parties
+                ),
+                None,
+            )
+            if host is not None:
+                hosts.append(host)
+    if len(hosts) != 2 or len(claim.parties) < 3 or hosts[0].party == hosts[1].party:
+        yield claim
+        return
+    for host, other in ((hosts[0], hosts[1]), (hosts[1], hosts[0])):
+        yield replace(
+            claim,
+            parties=tuple(p for p in claim.parties if p != other.party),
+            venue=host.place.venue if host.place is not None else claim.venue,
+        )
 
 
 def _lifecycle(

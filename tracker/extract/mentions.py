@@ -73,6 +73,8 @@ _WAR_BEFORE = re.compile(
 _WAR_AFTER = re.compile(
     r"^(?:['’]s\s+)?\s*(?:invasion|war|attack|assault|offensive|aggression|strikes?|troops|"
     r"forces|military|shelling|bombardment|missile|drone|soldiers)\b|"
+    # a feed's section label ("Ukraine daily roundup:", "Russia latest:") names no side
+    r"^\s+(?:daily\s+|weekly\s+)?(?:roundup|round-up|live|latest|updates?|briefing)\s*:|"
     # the country as the agent of military action ("while Russia masses troops")
     r"^\s+(?:continues\s+to\s+|keeps\s+|has\s+|had\s+)?(?:mass(?:es|ed|ing)|amass\w*|invad\w*|"
     r"shell(?:s|ed|ing)|bomb(?:s|ed|ing)|pound\w*|deploy\w*|attack(?:s|ed|ing)|"
@@ -151,22 +153,37 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
     return out
 
 
-_PAIR_BEFORE = re.compile(r"(?:^|\b)([A-Z][\w-]+)\s+and\s+([A-Z][\w-]+)\s+$")
+_NAME = r"[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"
+# "Russian and Ukrainian foreign ministers", "the Polish, Czech and Slovenian prime ministers"
+_LIST_BEFORE = re.compile(rf"(?:^|\b)((?:{_NAME},\s+)*{_NAME},?\s+and\s+{_NAME})\s+$")
+# "his counterparts in China and India", "the foreign ministers of France and Germany"
+_LIST_AFTER = re.compile(
+    rf"\s+(?:in|of|from)\s+(?:the\s+)?((?:{_NAME},\s+)*{_NAME},?\s+and\s+{_NAME})"
+)
 
 
 def _coordinated(sentence: str, found: list[Mention]) -> list[Mention]:
-    """ "Russian and Ukrainian foreign ministers": a plural title for each named side."""
+    """A plural title before or after a list of sides: one person mention for each side."""
     out: list[Mention] = []
     for m in found:
         out.append(m)
         if m.kind != "person" or m.known or not (m.title or "").endswith("s"):
             continue
-        pair = _PAIR_BEFORE.search(sentence[max(0, m.start - 40) : m.start])
-        if pair is None:
-            continue
-        first = next((x for x in found if x.kind == "place" and x.text == pair.group(1)), None)
-        if first is not None and first.party and first.party != m.party:
-            out.append(replace(m, party=first.party))
+        lo = max(0, m.start - 60)
+        listed = _LIST_BEFORE.search(sentence[lo : m.start])
+        if listed is not None:
+            span = (lo + listed.start(1), lo + listed.end(1))
+        else:
+            listed = _LIST_AFTER.match(sentence, m.end)
+            if listed is None:
+                continue
+            span = listed.span(1)
+        seen = {m.party}
+        for x in found:
+            listed_side = x.kind == "place" and x.party and span[0] <= x.start < span[1]
+            if listed_side and x.party not in seen:
+                seen.add(x.party)
+                out.append(replace(m, party=x.party))
     return out
 
 
@@ -186,6 +203,8 @@ def _title_mention(
         words = name.group(1).split()
         while words and words[-1] in _NAME_STOP:
             words.pop()
+        if words and len(words[-1]) > 2 and words[-1].endswith("."):
+            words[-1] = words[-1][:-1]  # "… leader Yasser Arafat.": the full stop, not an initial
         if words and not d.place(" ".join(words)):
             mention.head = " ".join(words)
             mention.end = m.end() + 1 + len(" ".join(words))

@@ -154,7 +154,9 @@ NON_DIPLOMATIC = re.compile(
     r"(?:CNN|BBC)['’]s\s+[A-Z]\w+\s+[A-Z]\w+\s+(?:visit\w*|meet\w*|goes|travel\w*)|"
     r"meets? allies|"
     r"reporters|police|security council|general assembly|phone|telephon\w*|call with|video|"
-    r"zoom|virtual|interview|podcast|show|concert|festival|wedding|idols?|dissidents|"
+    # "a TV show", not "to show support"
+    r"zoom|virtual|interview|podcast|(?:tv|talk|radio|game|chat|quiz|reality|a|the)\s+show|"
+    r"concert|festival|wedding|idols?|dissidents|"
     r"summit of (?:the |mount|costa|a )|"
     # "meet the deadline", "meet their needs"; not "meet the U.N. mediator", "meet his
     # Ukrainian counterpart"
@@ -184,7 +186,10 @@ NON_DIPLOMATIC = re.compile(
 )
 PARTISAN = re.compile(r"^-(?:backed|led|allied|brokered|based|born|linked|controlled|held)\b")
 MEET_VERB = re.compile(
-    r"\b(?:meet|meets|met|meeting with|(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
+    r"\b(?:meet|meets|met|meeting with|(?:is|are|was|were)\s+meeting|"
+    # "undertook a mediation mission between Syria and Arafat": the mediator took part
+    r"undert(?:ook|akes?|aking)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?mission|"
+    r"(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
     r"(?<!in )talks with|talks (?:end|ended|began|begin|open|opened|resume|resumed|held)|"
     r"visit\w*|received|hosted|arrived|gave a warm welcome)\b",
     _I,

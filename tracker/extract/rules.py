@@ -50,7 +50,7 @@ _CLAUSE_SEP = re.compile(
     r"\s+(?:as(?!\s+(?:the\s+|its\s+|\w+['’]s\s+)?(?:head|leader|chief|chair)\b|"
     r"\s+(?:saying|telling|well\s+as)\b)|"
     r"amid|while|despite|but|because|following|after|before|since|whereas|ahead of)\s+|[;]|"
-    r"\s[–—-]\s|"
+    r"\s(?:[–—-]|--)\s|"
     r"(?<=\w):\s",
     _I,
 )

@@ -1,8 +1,9 @@
 """Quality floor: the extractor on the hand-labelled real entries (tests/data/extraction/).
 
-The floors sit just below the figures measured when the rules last changed (extractor 1.12, on
-the pool grown by a third pass of 248 entries: dev micro-F1 0.892, held-out 0.716 — 1.10 scored
-0.841 and 0.716 on this same pool — level accuracy 1.0 on both), so a regression fails here.
+The floors sit just below the figures measured when the rules last changed (extractor 1.14, on
+the pool grown by a third pass of 248 entries: dev micro-F1 0.943, held-out 0.725 — 1.12 scored
+0.892 and 0.716, 1.10 scored 0.841 and 0.716 on this same pool — level accuracy 1.0 on both), so
+a regression fails here.
 Raise them when the extractor improves; never lower them to make a change pass.
 """
 
@@ -33,11 +34,11 @@ def test_every_pool_entry_has_a_label_and_the_set_is_large_enough(report):
 
 
 def test_dev_micro_f1_stays_above_its_floor(report):
-    assert report["dev"]["micro"]["f1"] >= 0.88
+    assert report["dev"]["micro"]["f1"] >= 0.93
 
 
 def test_heldout_micro_f1_stays_above_its_floor(report):
-    assert report["heldout"]["micro"]["f1"] >= 0.71
+    assert report["heldout"]["micro"]["f1"] >= 0.72
 
 
 def test_delegation_level_accuracy_stays_above_ninety_percent(report):

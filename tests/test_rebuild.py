@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -30,6 +27,7 @@ from tracker.bootstrap import make_tracker
 
 from demo_check import replay
 from support import at, config
+from test_cli import tracker as cli
 
 #: Every projected table (tr_meta holds the layout; tracking positions are compared apart).
 TABLES = (
@@ -196,37 +194,23 @@ def test_the_projector_refuses_a_partition_outside_its_range(demo):
     assert len(BriefingProjector(demo.tracker.app, demo.tracker.view, 3).partitions) == 3
 
 
-def _cli(*args: str, cwd: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb"}
-    env.pop("TRACKER_STORE", None)
-    env.pop("TRACKER_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "tracker", *args],
-        cwd=cwd,
-        text=True,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize("processes", [[], ["-j", "1"], ["--processes", "2"]])
 def test_the_rebuild_command_gives_back_the_same_briefing(tmp_path, processes):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert _cli("demo", "--store", url, cwd=tmp_path).returncode == 0
+    assert cli("demo", "--store", url, cwd=tmp_path).returncode == 0
     show = ["--store", url, "briefing", "--as-of", "2025-06-03", "--format", "json"]
-    before = _cli(*show, cwd=tmp_path)
+    before = cli(*show, cwd=tmp_path)
     assert before.returncode == 0, before.stderr
 
-    done = _cli("--store", url, "rebuild", *processes, cwd=tmp_path)
+    done = cli("--store", url, "rebuild", *processes, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"Rebuilt from \d+ events \(position \d+\)\.\n", done.stdout)
     assert int(done.stdout.split()[2]) > 100
-    after = _cli(*show, cwd=tmp_path)
+    after = cli(*show, cwd=tmp_path)
     assert json.loads(after.stdout) == json.loads(before.stdout)
 
 
 def test_the_rebuild_command_refuses_zero_processes(tmp_path):
-    done = _cli("--store", f"sqlite:///{tmp_path / 'x.db'}", "rebuild", "-j", "0", cwd=tmp_path)
+    done = cli("--store", f"sqlite:///{tmp_path / 'x.db'}", "rebuild", "-j", "0", cwd=tmp_path)
     assert done.returncode == 2
     assert "--processes" in done.stderr and "Traceback" not in done.stderr

@@ -74,9 +74,12 @@ from gen_world import (
 
 from tracker.application import TrackerApp, UnitOfWork
 from tracker.config import TrackConfig
-from tracker.domain import Entry, Feed, Track, evidence_for, recording_clock, story_key
+from tracker.domain import recording_clock
+from tracker.entry import Entry, evidence_for, story_key
+from tracker.feed import Feed
 from tracker.interpret import Interpreter
 from tracker.store import parse_store_url
+from tracker.track import Track
 from tracker.values import (
     content_hash,
     iso,

@@ -62,8 +62,9 @@ from projections.views import (
     ts,
 )
 from tracker.application import TrackerApp
-from tracker.domain import Feed, Track
 from tracker.engagement import Engagement
+from tracker.feed import Feed
+from tracker.track import Track
 
 NAME = BRIEFING
 BATCH = 4000

@@ -6,8 +6,9 @@ import pytest
 
 from tracker.application import TrackerApp
 from tracker.commands import record_entries
-from tracker.domain import Entry, recording_clock
+from tracker.domain import recording_clock
 from tracker.engagement import Engagement
+from tracker.entry import Entry
 from tracker.errors import TrackerError
 from tracker.store import parse_store_url
 from tracker.values import DelegationLevel

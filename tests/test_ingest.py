@@ -12,7 +12,7 @@ from html import escape
 import pytest
 
 from tracker.config import Config
-from tracker.domain import Entry
+from tracker.entry import Entry
 from tracker.ingest import RECORD_EVERY
 
 from feedserver import (

@@ -18,7 +18,8 @@ NETWORK_OR_DB = {"httpx", "httpcore", "h11", "anyio", "requests", "urllib3", "ai
 
 @pytest.mark.parametrize(
     "module",
-    ["tracker.values", "tracker.domain", "tracker.engagement", "tracker.matching",
+    ["tracker.values", "tracker.domain", "tracker.feed", "tracker.entry", "tracker.track",
+     "tracker.engagement", "tracker.matching",
      "tracker.extract", "tracker.parse", "tracker.backoff", "projections.briefing"],
 )
 def test_a_pure_module_loads_no_network_or_database_library(module):
@@ -53,7 +54,15 @@ def test_projections_never_import_the_cli_scheduler_fetcher_or_web():
 
 
 def test_the_domain_imports_only_the_standard_library_and_eventsourcing():
-    for name in ("domain.py", "engagement.py", "values.py", "errors.py"):
+    for name in (
+        "domain.py",
+        "feed.py",
+        "entry.py",
+        "track.py",
+        "engagement.py",
+        "values.py",
+        "errors.py",
+    ):
         roots = {m.split(".")[0] for m in _imports(ROOT / "tracker" / name)}
         allowed = set(sys.stdlib_module_names) | {"eventsourcing", "tracker", "__future__"}
         assert roots <= allowed, (name, sorted(roots - allowed))

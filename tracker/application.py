@@ -19,9 +19,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from tracker.domain import Entry, Feed, Track
 from tracker.engagement import Engagement
+from tracker.entry import Entry
 from tracker.errors import TrackerError
+from tracker.feed import Feed
+from tracker.track import Track
 from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel, Evidence
 
 

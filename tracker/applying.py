@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from tracker.application import UnitOfWork
-from tracker.domain import Track
 from tracker.engagement import LIFECYCLE, SUMMIT, TALKS, Engagement
 from tracker.matching import development_fact, find_engagement, previous_round
+from tracker.track import Track
 from tracker.values import Claim, ClaimType, DelegationLevel, Evidence
 
 if TYPE_CHECKING:

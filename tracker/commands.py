@@ -15,7 +15,8 @@ from uuid import UUID
 
 from tracker.application import TrackerApp, UnitOfWork, run_with_retry
 from tracker.config import FeedConfig
-from tracker.domain import Entry, Feed, evidence_for, story_key
+from tracker.entry import Entry, evidence_for, story_key
+from tracker.feed import Feed
 from tracker.interpret import Interpreter
 from tracker.values import EntryText, ParsedEntry, utc
 

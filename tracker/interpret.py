@@ -18,8 +18,8 @@ from uuid import UUID
 from tracker.application import UnitOfWork
 from tracker.applying import EntryOnTrack, index
 from tracker.config import Config, FeedConfig, TrackConfig
-from tracker.domain import Track
 from tracker.engagement import LIFECYCLE, TALKS
+from tracker.track import Track
 from tracker.values import Claim, ClaimType, EntryText, Evidence
 
 #: Claims about one entry are applied in this order, so a meeting exists before its heads.

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.config import Settings
-from tracker.domain import Entry
+from tracker.entry import Entry
 from tracker.fetch import FetchRequest, FetchResult, afetch, make_client
 from tracker.interpret import Extractor
 from tracker.parse import ParsedFeed, parse_feed

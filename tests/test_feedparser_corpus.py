@@ -27,7 +27,8 @@ from conftest import CORPORA
 from feedparser.urls import ACCEPTABLE_URI_SCHEMES as ACCEPTABLE
 
 from tracker.config import Settings
-from tracker.fetch import FetchRequest, FetchResult, fetch_many
+from tracker.fetch import fetch_many
+from tracker.fetch_result import FetchRequest, FetchResult
 from tracker.parse import parse_feed, run_feedparser
 
 from feedserver import FeedServer, Files

@@ -15,15 +15,8 @@ from pathlib import Path
 import pytest
 
 from tracker.config import Settings
-from tracker.fetch import (
-    ERROR_KINDS,
-    USER_AGENT,
-    FetchRequest,
-    FetchResult,
-    fetch,
-    fetch_many,
-    parse_retry_after,
-)
+from tracker.fetch import USER_AGENT, fetch, fetch_many, parse_retry_after
+from tracker.fetch_result import ERROR_KINDS, FetchRequest, FetchResult
 
 from feedserver import (
     MB,

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.fetch import FetchRequest, fetch
+from tracker.fetch import fetch
+from tracker.fetch_result import FetchRequest
 from tracker.parse import (
     ENTITY_EXPANSION_BUDGET,
     MAX_SUMMARY_CHARS,
@@ -328,7 +329,7 @@ def test_importing_tracker_parse_loads_no_network_library() -> None:
         "import sys, json, tracker.parse; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'httpx', 'httpcore', 'h11', 'h2', 'anyio', 'requests', 'urllib3', 'aiohttp'} "
-        "or m == 'tracker.fetch')))"
+        "or m in ('tracker.fetch', 'tracker.fetch_body'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

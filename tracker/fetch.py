@@ -1,8 +1,9 @@
 """The only network code in the tracker: fetch feeds over HTTP(S), or read them from disk.
 
-Every failure comes back as a :class:`FetchResult` with ``status="failed"``, a plain-words
-``error`` that names the feed, and a short ``error_kind`` (see :data:`ERROR_KINDS`); nothing
-raises out of :func:`fetch`, :func:`afetch`, :func:`fetch_many` or :func:`afetch_many`.
+Every failure comes back as a :class:`~tracker.fetch_result.FetchResult` with
+``status="failed"``, a plain-words ``error`` that names the feed, and a short ``error_kind``
+(see :data:`~tracker.fetch_result.ERROR_KINDS`); nothing raises out of :func:`fetch`,
+:func:`afetch`, :func:`fetch_many` or :func:`afetch_many`.
 
 Why asyncio and one ``httpx.AsyncClient`` rather than a thread pool:
 
@@ -23,61 +24,40 @@ Synchronous callers (the CLI, APScheduler's thread pool) use :func:`fetch` and
 :func:`fetch_many`, which run the async versions inside ``asyncio.run``; async callers use
 :func:`afetch` / :func:`afetch_many` directly.
 
-Bodies are read raw and decompressed here (gzip/deflate) rather than by httpx, so that the
-size cap counts *decompressed* bytes and stops a decompression bomb after at most ``cap + 1``
-bytes of output: zlib is asked for no more than the room left under the cap at each step.
+The types live in :mod:`tracker.fetch_result`; reading bodies under the size cap (and local
+files) in :mod:`tracker.fetch_body`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import email.utils
-import hashlib
 import socket
 import ssl
 import time
-import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
-from pathlib import Path
-from typing import Literal
 from urllib.parse import urljoin, urlsplit
-from urllib.request import url2pathname
 
 import httpx
 
 from tracker.config import Settings
+from tracker.fetch_body import _drain, _is_local, _read_body, _read_file
+from tracker.fetch_result import (
+    FetchRequest,
+    FetchResult,
+    _failed,
+    _Failure,
+    _replace_elapsed,
+    sha256,
+)
 from tracker.values import utc
 
-FetchStatus = Literal["ok", "not_modified", "unchanged", "failed"]
 Clock = Callable[[], datetime]
-
-#: What each ``FetchResult.error_kind`` means (``http_<code>`` covers every HTTP status).
-ERROR_KINDS = {
-    "timeout": "no complete answer within the connect, read or total timeout",
-    "connect": "the connection was refused, reset or broke",
-    "dns": "the host name could not be resolved",
-    "tls": "the TLS handshake failed (bad certificate, or not speaking TLS)",
-    "http_<code>": "the server answered with that error status (http_404, http_500, http_429 ...)",
-    "too_large": "the (decompressed) body passed the size cap",
-    "redirect_loop": "a redirect led back to a URL already visited",
-    "too_many_redirects": "more redirects than settings.max_redirects",
-    "bad_redirect": "a redirect without a usable Location",
-    "empty": "the server or file returned no bytes",
-    "not_found": "a local file does not exist",
-    "unreadable": "a local path exists but cannot be read (a directory, no permission)",
-    "protocol": "the server broke HTTP (malformed response, cut-off body)",
-    "decoding": "the body could not be decompressed or uses an unsupported encoding",
-    "invalid_url": "the URL is malformed or uses an unsupported scheme",
-    "error": "anything else (a bug: the message says what)",
-}
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
-_CHUNK = 64 * 1024
 
 
 def _version() -> str:
@@ -101,53 +81,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class FetchRequest:
-    """What to fetch, with what the caller remembers from the last successful poll."""
-
-    feed: str
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    max_bytes: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """What one fetch came to. ``body`` is set only when ``status == "ok"``.
-
-    ``permanent_redirect`` is the new URL when every redirect hop was permanent (301/308):
-    the caller should poll that URL from now on. ``retry_after`` is an absolute UTC time the
-    server asked us to wait until (429/503 with Retry-After).
-    """
-
-    feed: str
-    url: str
-    final_url: str
-    status: FetchStatus
-    http_status: int | None = None
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    permanent_redirect: str | None = None
-    retry_after: datetime | None = None
-    error: str | None = None
-    error_kind: str | None = None
-    elapsed_s: float = 0.0
-
-
-class _Failure(Exception):
-    """Internal: carries a failure to the one place that turns it into a FetchResult."""
-
-    def __init__(self, kind: str, message: str, **extra: object):
-        super().__init__(message)
-        self.kind = kind
-        self.extra = extra
-
-
 def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     """Turn a Retry-After header (seconds or an HTTP-date) into an aware UTC datetime.
 
@@ -163,11 +96,6 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
         return utc(email.utils.parsedate_to_datetime(value))
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def sha256(body: bytes) -> str:
-    """The content hash used by ``FetchResult.content_hash``: hex SHA-256 of the body."""
-    return hashlib.sha256(body).hexdigest()
 
 
 # --- public entry points ---------------------------------------------------------------
@@ -410,156 +338,7 @@ async def _final(
     )
 
 
-#: A 304 or an error page smaller than this is read to its end, so the connection can be
-#: reused (closing a half-read response drops it: one more TCP and TLS handshake per poll).
-_DRAIN_LIMIT = 64 * 1024
-
-
-async def _drain(response: httpx.Response) -> None:
-    """Read (and discard) a short body so httpx can return the connection to its pool."""
-    length = response.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > _DRAIN_LIMIT):
-        return
-    seen = 0
-    try:
-        async for chunk in response.aiter_raw():
-            seen += len(chunk)
-            if seen > _DRAIN_LIMIT:
-                return
-    except httpx.HTTPError:
-        return
-
-
-async def _read_body(response: httpx.Response, cap: int, url: str) -> bytes:
-    coding = response.headers.get("content-encoding", "").strip().lower()
-    declared = response.headers.get("content-length", "")
-    if coding in {"", "identity"} and declared.isdigit() and int(declared) > cap:
-        raise _Failure("too_large", _too_large(cap, url, f"announced {int(declared):,} bytes"))
-    decoder = _Decoder(coding)
-    buf = bytearray()
-    raw = 0
-    async for chunk in response.aiter_raw(_CHUNK):
-        raw += len(chunk)
-        if raw > cap:  # even compressed, more than the cap is more than we will keep
-            raise _Failure("too_large", _too_large(cap, url, f"{raw:,} bytes read"))
-        for piece in decoder.feed(chunk, cap + 1 - len(buf)):
-            buf += piece
-            if len(buf) > cap:
-                raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
-    buf += decoder.flush(cap + 1 - len(buf))
-    if len(buf) > cap:
-        raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
-    return bytes(buf)
-
-
-def _too_large(cap: int, url: str, how: str) -> str:
-    return f"the body of {url} is larger than the {cap:,}-byte cap; stopped ({how})"
-
-
-class _Decoder:
-    """Streaming gzip/deflate decoder that never produces more than it is asked for."""
-
-    def __init__(self, coding: str):
-        self._started = False
-        self._deflate = coding == "deflate"
-        if coding in {"", "identity"}:
-            self._z = None
-        elif coding in {"gzip", "x-gzip"}:
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif coding == "deflate":
-            self._z = zlib.decompressobj()
-        else:
-            raise _Failure("decoding", f"unsupported content encoding {coding!r}")
-
-    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
-        if self._z is None:
-            yield data
-            return
-        while data:
-            try:
-                out = self._z.decompress(data, max(room, 1))
-            except zlib.error as exc:
-                if self._deflate and not self._started:
-                    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
-                    self._z, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
-                    continue
-                raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
-            self._started = True
-            yield out
-            room -= len(out)
-            if room <= 0:
-                return  # the caller has passed the cap and is about to stop
-            if not out and self._z.unconsumed_tail == data:
-                return
-            data = self._z.unconsumed_tail
-
-    def flush(self, room: int) -> bytes:
-        if self._z is None:
-            return b""
-        try:
-            return self._z.flush(max(room, 1))
-        except zlib.error as exc:
-            raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
-
-
-# --- files ----------------------------------------------------------------------------------
-
-
-def _is_local(url: str) -> bool:
-    return "://" not in url or url.lower().startswith("file:")
-
-
-def _local_path(url: str) -> Path:
-    if "://" not in url:
-        return Path(url).expanduser()
-    parts = urlsplit(url)
-    if parts.netloc not in {"", "localhost"}:
-        raise _Failure("invalid_url", f"file URL {url!r} names a remote host {parts.netloc!r}")
-    return Path(url2pathname(parts.path))
-
-
-def _read_file(req: FetchRequest, cap: int) -> FetchResult:
-    path = _local_path(req.url)
-    try:
-        with path.open("rb") as f:
-            body = f.read(cap + 1)
-    except FileNotFoundError:
-        raise _Failure("not_found", f"file {path} does not exist") from None
-    except OSError as exc:
-        raise _Failure("unreadable", f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(body) > cap:
-        raise _Failure("too_large", f"file {path} is larger than the {cap:,}-byte cap")
-    if not body:
-        raise _Failure("empty", f"file {path} is empty")
-    digest = sha256(body)
-    unchanged = req.content_hash is not None and digest == req.content_hash
-    return FetchResult(
-        feed=req.feed,
-        url=req.url,
-        final_url=req.url,
-        status="unchanged" if unchanged else "ok",
-        body=None if unchanged else body,
-        content_hash=digest,
-    )
-
-
 # --- failures -------------------------------------------------------------------------------
-
-
-def _failed(req: FetchRequest, kind: str, message: str, **extra: object) -> FetchResult:
-    fields = {"final_url": req.url, **extra}
-    return FetchResult(
-        feed=req.feed,
-        url=req.url,
-        status="failed",
-        error=f"{req.feed}: {message}",
-        error_kind=kind,
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def _replace_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
-    return dataclasses.replace(result, elapsed_s=round(elapsed, 6))
 
 
 def _classify(exc: httpx.HTTPError, url: str, settings: Settings) -> tuple[str, str]:

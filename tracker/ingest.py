@@ -64,7 +64,7 @@ from tracker.backoff import next_poll_at
 from tracker.commands import FeedBatch, RecordResult, record_batches, record_failure
 from tracker.config import FeedConfig, Settings
 from tracker.feedstate import FeedState, FeedStateStore
-from tracker.fetch import FetchRequest, FetchResult
+from tracker.fetch_result import FetchRequest, FetchResult
 from tracker.interpret import Interpreter
 from tracker.parse import ParsedFeed
 from tracker.pipeline import (

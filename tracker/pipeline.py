@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 
 from tracker.config import Settings
 from tracker.entry import Entry
-from tracker.fetch import FetchRequest, FetchResult, afetch, make_client
+from tracker.fetch import afetch, make_client
+from tracker.fetch_result import FetchRequest, FetchResult
 from tracker.interpret import Extractor
 from tracker.parse import ParsedFeed, parse_feed
 from tracker.values import Claim, EntryText, ParsedEntry, utc

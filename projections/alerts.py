@@ -33,17 +33,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from projections.views import ts
-from tracker.alerts import (
-    Alert,
-    DeliveryReport,
-    Route,
-    alert_id,
-    channel_urls,
-    classify,
-    deliver_pending,
-    effective_rules,
-    route,
-)
+from tracker.alert_delivery import DeliveryReport, channel_urls, deliver_pending
+from tracker.alerts import Alert, Route, alert_id, classify, effective_rules, route
 from tracker.engagement import Engagement
 from tracker.errors import InputError
 from tracker.interpret import effective_tracks

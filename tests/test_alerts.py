@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from projections import alerts as alerts_projection
-from tracker.alerts import Alert, alert_id, channel_key, classify, matches, redact, route
+from tracker.alert_delivery import channel_key, redact
+from tracker.alerts import Alert, alert_id, classify, matches, route
 from tracker.commands import record_entries
 from tracker.config import AlertRule
 from tracker.domain import recording_clock

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.engagement import STATUS_OF_EVENT as _STATUS_OF
-from tracker.engagement import next_status, takes_part
+from tracker.engagement_rules import STATUS_OF_EVENT as _STATUS_OF
+from tracker.engagement_rules import next_status, takes_part
 from tracker.values import DelegationLevel, iso
 
 #: Event names that carry a claim (everything but Opened and ClaimRetracted).

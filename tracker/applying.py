@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from tracker.application import UnitOfWork
-from tracker.engagement import LIFECYCLE, SUMMIT, TALKS, Engagement
+from tracker.engagement import Engagement
+from tracker.engagement_rules import LIFECYCLE, SUMMIT, TALKS
 from tracker.matching import development_fact, find_engagement, previous_round
 from tracker.track import Track
 from tracker.values import Claim, ClaimType, DelegationLevel, Evidence

@@ -9,7 +9,8 @@ lifecycle event (``TalksScheduled`` …), every further report of the same fact 
 Every claim-bearing event carries the claim, its evidence, the extractor version and the
 three clocks, so projections can re-fold the facts in *published* order (a backfilled entry
 lands where it belongs) while the aggregate decides in *recorded* order (which is what alerts
-need: they fire when we learn something).
+need: they fire when we learn something). The rules it follows (statuses, who takes part, the
+day a meeting was held) are in :mod:`tracker.engagement_rules`, shared with the briefing.
 """
 
 from __future__ import annotations
@@ -27,76 +28,17 @@ from tracker.domain import (
     forget_reports,
     register_event_topics,
 )
-from tracker.values import Claim, ClaimType, DelegationLevel, Evidence
-
-TALKS = "talks"
-SUMMIT = "summit"
-
-#: Claim type -> (engagement kind, status it reports).
-LIFECYCLE: dict[ClaimType, tuple[str, str]] = {
-    ClaimType.TALKS_PROPOSED: (TALKS, "proposed"),
-    ClaimType.TALKS_SCHEDULED: (TALKS, "scheduled"),
-    ClaimType.TALKS_RESCHEDULED: (TALKS, "rescheduled"),
-    ClaimType.TALKS_HELD: (TALKS, "held"),
-    ClaimType.TALKS_CANCELLED: (TALKS, "cancelled"),
-    ClaimType.SUMMIT_RUMORED: (SUMMIT, "rumored"),
-    ClaimType.SUMMIT_SCHEDULED: (SUMMIT, "scheduled"),
-    ClaimType.SUMMIT_HELD: (SUMMIT, "held"),
-    ClaimType.SUMMIT_CANCELLED: (SUMMIT, "cancelled"),
-}
-
-#: How far along the lifecycle a status is (a late report of an earlier stage never rewinds).
-STATUS_RANK = {
-    "rumored": 0,
-    "proposed": 1,
-    "scheduled": 2,
-    "rescheduled": 2,
-    "held": 3,
-    "cancelled": 3,
-}
-
-
-#: Claims that say who is at the table (a proposal or a rumour does not make a party present).
-_PARTICIPATION = frozenset(
-    {
-        ClaimType.TALKS_SCHEDULED,
-        ClaimType.TALKS_RESCHEDULED,
-        ClaimType.TALKS_HELD,
-        ClaimType.SUMMIT_SCHEDULED,
-        ClaimType.SUMMIT_HELD,
-    }
+from tracker.engagement_rules import (
+    EVENT_FOR_STATUS,
+    LIFECYCLE,
+    STATUS_OF_EVENT,
+    SUMMIT,
+    _same_head,
+    held_on,
+    next_status,
+    takes_part,
 )
-
-
-def next_status(current: str, reported: str, *, first: bool, same_day: bool) -> str:
-    """The lifecycle status after a report (shared by the aggregate and the projection).
-
-    A late report of an earlier stage never rewinds (``held`` stays held); a cancelled
-    meeting can be revived; and a report that a meeting is "scheduled" for the day it was
-    already moved to confirms the rescheduling rather than undoing it.
-    """
-    if first:
-        return reported
-    if current == "cancelled" and reported in ("scheduled", "rescheduled", "held"):
-        return reported
-    if current == "held":
-        return "held"
-    if current == "rescheduled" and reported == "scheduled" and same_day:
-        return "rescheduled"
-    return reported if STATUS_RANK[reported] >= STATUS_RANK[current] else current
-
-
-def held_on(status: str, claim: Claim, published_at: datetime) -> date | None:
-    """The day a meeting took place: the claim's own date, else (for a report that it was
-    held) the day it was reported; None for claims that are not about a held meeting."""
-    if claim.date is not None:
-        return claim.date
-    return published_at.date() if status == "held" else None
-
-
-def takes_part(claim: Claim) -> bool:
-    """Whether this claim's parties are participants (so they join the engagement's parties)."""
-    return claim.type in _PARTICIPATION and not claim.negated and not claim.hedged
+from tracker.values import Claim, ClaimType, DelegationLevel, Evidence
 
 
 class ClaimEvent(TrackerEvent):
@@ -204,17 +146,7 @@ class Engagement(Aggregate):
         extractor_version: str
         published_at: datetime
 
-    _EVENT_FOR_STATUS: ClassVar[dict[tuple[str, str], str]] = {
-        (TALKS, "proposed"): "TalksProposed",
-        (TALKS, "scheduled"): "TalksScheduled",
-        (TALKS, "rescheduled"): "TalksRescheduled",
-        (TALKS, "held"): "TalksHeld",
-        (TALKS, "cancelled"): "TalksCancelled",
-        (SUMMIT, "rumored"): "SummitRumored",
-        (SUMMIT, "scheduled"): "SummitConfirmed",
-        (SUMMIT, "held"): "SummitHeld",
-        (SUMMIT, "cancelled"): "SummitCancelled",
-    }
+    _EVENT_FOR_STATUS: ClassVar[dict[tuple[str, str], str]] = EVENT_FOR_STATUS
 
     @staticmethod
     def create_id(track: str, kind: str, opened_by: str) -> UUID:
@@ -442,23 +374,6 @@ class Engagement(Aggregate):
                 del self.expected[party]
 
 
-def _same_head(current: dict[str, Any], claim: Claim) -> bool:
-    if claim.head and current.get("head"):
-        return (
-            _norm(claim.head) == _norm(current["head"])
-            or _norm(claim.head).split()[-1] == _norm(current["head"]).split()[-1]
-        )
-    return (
-        claim.head is None
-        and claim.level is not None
-        and str(claim.level) == str(current.get("level"))
-    )
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.lower().replace(".", " ").split())
-
-
 def _apply_claim_event(e: Any, self: Engagement) -> None:
     """Shared state update for every claim-bearing event (runs on replay: assign only)."""
     self.facts.setdefault(e.fact_key, {})[e.evidence.entry_id] = e.story
@@ -509,19 +424,6 @@ def _apply_claim_event(e: Any, self: Engagement) -> None:
             self.venue = claim.venue
         if claim.date is not None and self.effective_on is None:
             self.effective_on = claim.date
-
-
-STATUS_OF_EVENT = {
-    "TalksProposed": "proposed",
-    "TalksScheduled": "scheduled",
-    "TalksRescheduled": "rescheduled",
-    "TalksHeld": "held",
-    "TalksCancelled": "cancelled",
-    "SummitRumored": "rumored",
-    "SummitConfirmed": "scheduled",
-    "SummitHeld": "held",
-    "SummitCancelled": "cancelled",
-}
 
 
 def _install_appliers() -> None:

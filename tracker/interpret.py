@@ -18,7 +18,7 @@ from uuid import UUID
 from tracker.application import UnitOfWork
 from tracker.applying import EntryOnTrack, index
 from tracker.config import Config, FeedConfig, TrackConfig
-from tracker.engagement import LIFECYCLE, TALKS
+from tracker.engagement_rules import LIFECYCLE, TALKS
 from tracker.track import Track
 from tracker.values import Claim, ClaimType, EntryText, Evidence
 

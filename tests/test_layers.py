@@ -46,7 +46,8 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_projections_never_import_the_cli_scheduler_fetcher_or_web():
-    forbidden = {"tracker.cli", "tracker.scheduler", "tracker.fetch", "tracker.fetch_body",
+    forbidden = {"tracker.cli", "tracker.cli_common", "tracker.cli_ops", "tracker.cli_read",
+                 "tracker.scheduler", "tracker.fetch", "tracker.fetch_body",
                  "tracker.web",
                  "tracker.ingest", "tracker.pipeline"}
     for path in sorted((ROOT / "projections").rglob("*.py")):

@@ -13,7 +13,7 @@ import pytest
 
 from tracker.config import Config
 from tracker.entry import Entry
-from tracker.ingest import RECORD_EVERY
+from tracker.pipeline import RECORD_EVERY
 
 from feedserver import (
     Conditional,

@@ -46,8 +46,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.config import FeedConfig
-from tracker.ingest import FeedOutcome
 from tracker.pipeline import host_of
+from tracker.recorder import FeedOutcome
 from tracker.values import iso
 
 log = logging.getLogger("tracker.daemon")

@@ -1,11 +1,11 @@
 """The concurrent stages of a poll: fetching on an event loop, parsing off it.
 
-Split from :mod:`tracker.ingest`, which records what these stages produce. The fetcher runs
-an asyncio loop in a thread of its own with one shared httpx client (bounded concurrency
-overall and per host, and a window of feeds fetched but not yet recorded); the parser turns
-bodies into entries in a thread or in worker processes, which can also run the (pure)
-extractor ahead of the recorder. See :mod:`tracker.ingest` for the measurements behind these
-choices.
+Split from :mod:`tracker.ingest`, which wires the stages together; :mod:`tracker.recorder`
+records what they produce. The fetcher runs an asyncio loop in a thread of its own with one
+shared httpx client (bounded concurrency overall and per host, and a window of feeds fetched
+but not yet recorded); the parser turns bodies into entries in a thread or in worker
+processes, which can also run the (pure) extractor ahead of the recorder. See
+:mod:`tracker.ingest` for the measurements behind these choices.
 """
 
 from __future__ import annotations

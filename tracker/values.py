@@ -2,8 +2,8 @@
 
 Standard library only. These are the contracts between the pure parts of the tracker:
 ``parse`` produces :class:`ParsedEntry`, ``extract`` turns an :class:`EntryText` into
-:class:`Claim` objects, and the domain records both inside events (see ``tracker.domain``,
-which registers transcodings for every type defined here).
+:class:`Claim` objects, and the aggregates record both inside events (see
+``tracker.application``, which registers transcodings for every type defined here).
 """
 
 from __future__ import annotations

@@ -12,24 +12,49 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NETWORK_OR_DB = {"httpx", "httpcore", "h11", "anyio", "requests", "urllib3", "aiohttp",
-                 "psycopg", "psycopg_pool", "sqlite3", "apprise", "uvicorn", "fastapi"}
+NETWORK_OR_DB = {
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "requests",
+    "urllib3",
+    "aiohttp",
+    "psycopg",
+    "psycopg_pool",
+    "sqlite3",
+    "apprise",
+    "uvicorn",
+    "fastapi",
+}
 
 
 @pytest.mark.parametrize(
     "module",
-    ["tracker.values", "tracker.domain", "tracker.feed", "tracker.entry", "tracker.track",
-     "tracker.engagement", "tracker.engagement_rules", "tracker.matching",
-     "tracker.extract", "tracker.parse", "tracker.fetch_result", "tracker.backoff",
-     "projections.briefing"],
+    [
+        "tracker.values",
+        "tracker.domain",
+        "tracker.feed",
+        "tracker.entry",
+        "tracker.track",
+        "tracker.engagement",
+        "tracker.engagement_rules",
+        "tracker.matching",
+        "tracker.extract",
+        "tracker.parse",
+        "tracker.fetch_result",
+        "tracker.backoff",
+        "projections.briefing",
+    ],
 )
 def test_a_pure_module_loads_no_network_or_database_library(module):
     code = (
         f"import sys, json, {module}; "
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     loaded = set(json.loads(out.stdout))
     assert not loaded & NETWORK_OR_DB, sorted(loaded & NETWORK_OR_DB)
 
@@ -46,13 +71,21 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_projections_never_import_the_cli_scheduler_fetcher_or_web():
-    forbidden = {"tracker.cli", "tracker.cli_common", "tracker.cli_ops", "tracker.cli_read",
-                 "tracker.scheduler", "tracker.fetch", "tracker.fetch_body",
-                 "tracker.web",
-                 "tracker.ingest", "tracker.pipeline", "tracker.recorder"}
+    forbidden = {
+        "tracker.cli",
+        "tracker.cli_common",
+        "tracker.cli_ops",
+        "tracker.cli_read",
+        "tracker.scheduler",
+        "tracker.fetch",
+        "tracker.fetch_body",
+        "tracker.web",
+        "tracker.ingest",
+        "tracker.pipeline",
+        "tracker.recorder",
+    }
     for path in sorted((ROOT / "projections").rglob("*.py")):
-        bad = {m for m in _imports(path) if any(m == f or m.startswith(f + ".")
-                                                for f in forbidden)}
+        bad = {m for m in _imports(path) if any(m == f or m.startswith(f + ".") for f in forbidden)}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 

@@ -89,7 +89,9 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_the_tour_commands_run_against_the_demo_store(demo_store):
     cwd, url = demo_store
     lines = [
-        line for block in _blocks(_section("A tour"), "bash") for line in block.splitlines()
+        line
+        for block in _blocks(_section("A tour"), "bash")
+        for line in block.splitlines()
         if line.startswith("tracker --store sqlite:///tracker-demo.db ")
     ]
     assert len(lines) >= 4

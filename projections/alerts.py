@@ -168,7 +168,7 @@ class AlertStore:
                 )
         return new
 
-    # --- the outbox (tracker.alerts.Outbox) ------------------------------------------
+    # --- the outbox (tracker.alert_delivery.Outbox) -------------------------------
     def undelivered(self) -> list[dict[str, Any]]:
         marks = ",".join("?" * len(OPEN_STATUSES))
         return self.view._select(
@@ -343,7 +343,8 @@ def _day(value: Any) -> str | None:
 def deliver_due(
     tracker: Any, *, on_delivered: Callable[[Mapping[str, Any]], None] | None = None
 ) -> DeliveryReport:
-    """Send what the outbox holds that is due (see :func:`tracker.alerts.deliver_pending`)."""
+    """Send what the outbox holds that is due (see
+    :func:`tracker.alert_delivery.deliver_pending`)."""
     urls = channel_urls(effective_rules(tracker.config))
     return deliver_pending(AlertStore(tracker.view), urls, tracker.clock, on_delivered=on_delivered)
 

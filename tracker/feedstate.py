@@ -7,7 +7,7 @@ database (same SQLite file, same PostgreSQL schema) and is never dropped by ``re
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +63,9 @@ def _enc(name: str, value: Any) -> Any:
 
 def _dec(name: str, value: Any) -> Any:
     if name in _DATES and value is not None:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        # Our own fixed format (``_enc``); fromisoformat reads it ten times faster than
+        # strptime, which counts on a re-poll of hundreds of feeds.
+        return datetime.fromisoformat(value)
     return value
 
 
@@ -127,6 +129,7 @@ class FeedStateStore:
             f"INSERT INTO tr_feed_state ({', '.join(_COLUMNS)}) VALUES ({marks}) "
             f"ON CONFLICT (name) DO UPDATE SET {updates}"
         )
-        rows = [tuple(_enc(k, v) for k, v in asdict(s).items()) for s in states]
+        # Every field is a scalar: read them as they are (asdict deep-copies each one).
+        rows = [tuple(_enc(k, getattr(s, k)) for k in _COLUMNS) for s in states]
         with self._txn(commit=True) as c:
             c.executemany(sql, rows)

@@ -1,19 +1,15 @@
 """The alerts projection: delegation changes in the log become alerts and an outbox.
 
 Detection is a tracked projection named ``tracker.alerts``. It pulls the ``DelegationChanged``
-notifications after its own tracking position (``EvidenceAdded`` — one more outlet reporting
-a known change — is never even read), turns each qualifying one into an alert
-(:func:`tracker.alerts.classify`), routes it through the feeds.yaml rules, and writes the
+and ``ClaimRetracted`` notifications after its own tracking position (``EvidenceAdded`` — one
+more outlet reporting a known change — is never even read), turns each qualifying change into
+an alert (:func:`tracker.alerts.classify`) and each retraction of the report behind a party's
+latest alert into a withdrawal of it, routes them through the feeds.yaml rules (a correction
+or withdrawal goes where the alert it takes back went), and writes the
 alerts, their delivery rows and the new tracking position in ONE read-model transaction. A
 crash before that commit leaves nothing; after it, every delivery is in the outbox.
 
-Tables (portable SQL, created on first use on SQLite and PostgreSQL)::
-
-    tr_alerts      one row per alert: id (uuid5 of engagement id + event version), its log
-                   position, engagement, party, direction, step, supersedes, the three
-                   clocks, matched rules, title, plain-text message and JSON payload
-    tr_deliveries  one row per (alert, channel): status pending | sending | retrying |
-                   delivered | suppressed | dropped, attempts, next attempt, last error
+Its tables and outbox are :mod:`projections.alert_store`.
 
 ``tracker rebuild`` resets only the briefing projection, so alerts and their delivery state
 survive it; and re-detection is idempotent anyway (same ids, inserts that exist are no-ops),
@@ -24,7 +20,6 @@ from __future__ import annotations
 
 import json
 import sys
-import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -32,215 +27,29 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from projections.views import ts
+from projections.alert_store import NAME, AlertStore, Latest
 from tracker.alert_delivery import DeliveryReport, channel_urls, deliver_pending
-from tracker.alerts import Alert, Route, alert_id, classify, effective_rules, route
+from tracker.alerts import (
+    WITHDRAWN,
+    Alert,
+    Route,
+    alert_id,
+    classify,
+    effective_rules,
+    route,
+)
 from tracker.engagement import Engagement
 from tracker.errors import InputError
 from tracker.interpret import effective_tracks
 from tracker.values import iso
 
-NAME = "tracker.alerts"
-TOPICS = [Engagement.DelegationChanged.TOPIC]
-OPEN_STATUSES = ("pending", "retrying", "sending")
-
-TABLES = [
-    """CREATE TABLE IF NOT EXISTS tr_alerts (
-        id TEXT PRIMARY KEY, log_position BIGINT NOT NULL, engagement_id TEXT NOT NULL,
-        event_version INTEGER NOT NULL, track TEXT NOT NULL, party TEXT NOT NULL,
-        direction TEXT NOT NULL, step INTEGER NOT NULL, supersedes TEXT,
-        published_at TEXT NOT NULL, recorded_at TEXT NOT NULL, raised_at TEXT NOT NULL,
-        rules TEXT NOT NULL, title TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS tr_alerts_pair ON tr_alerts (engagement_id, party, log_position)",
-    "CREATE INDEX IF NOT EXISTS tr_alerts_position ON tr_alerts (log_position)",
-    """CREATE TABLE IF NOT EXISTS tr_deliveries (
-        alert_id TEXT NOT NULL, channel_key TEXT NOT NULL, channel TEXT NOT NULL,
-        rules TEXT NOT NULL, log_position BIGINT NOT NULL, status TEXT NOT NULL,
-        attempts INTEGER NOT NULL, next_attempt_at TEXT, claimed_at TEXT, delivered_at TEXT,
-        last_error TEXT, created_at TEXT NOT NULL, PRIMARY KEY (alert_id, channel_key))""",
-    "CREATE INDEX IF NOT EXISTS tr_deliveries_open ON tr_deliveries (status, log_position)",
-]
-
-_ALERT_COLUMNS = (
-    "id, log_position, engagement_id, event_version, track, party, direction, step, "
-    "supersedes, published_at, recorded_at, raised_at, rules, title, message, payload"
-)
-
-_READY: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-class AlertStore:
-    """The alert tables on the tracker's read model (same database, same transactions)."""
-
-    def __init__(self, view: Any):
-        self.view = view
-        if view not in _READY:
-            self._create_tables()
-            _READY.add(view)
-
-    def _create_tables(self) -> None:
-        for attempt in range(2):
-            try:
-                with self.view._txn(commit=True) as c:
-                    for stmt in TABLES:
-                        c.execute(stmt)
-                return
-            except Exception:
-                # Two processes creating the tables at once on PostgreSQL: one of them loses
-                # on the catalogue; the tables then exist and the second try is a no-op.
-                if attempt:
-                    raise
-
-    def position(self) -> int:
-        return int(self.view.max_tracking_id(NAME) or 0)
-
-    def previous(self, engagement_id: str, party: str, before: int) -> tuple[str, list[str]] | None:
-        rows = self.view._select(
-            "SELECT id, rules FROM tr_alerts WHERE engagement_id = ? AND party = ? "
-            "AND log_position < ? ORDER BY log_position DESC LIMIT 1",
-            (engagement_id, party, before),
-        )
-        return (rows[0]["id"], json.loads(rows[0]["rules"])) if rows else None
-
-    def write(
-        self,
-        alerts: list[tuple[Alert, list[str], list[Route]]],
-        raised_at: datetime,
-        tracking: Tracking,
-    ) -> int:
-        """Alerts, deliveries and the tracking position, atomically; returns alerts inserted.
-
-        Raises:
-            eventsourcing.persistence.IntegrityError: another process recorded this position
-                first; nothing is written.
-        """
-        v = self.view
-        new = 0
-        with v._txn(commit=True) as c:
-            v._insert_tracking_in(c, tracking)
-            for alert, rules, routes in alerts:
-                p = alert.payload()
-                v._exec(
-                    c,
-                    f"INSERT INTO tr_alerts ({_ALERT_COLUMNS}) VALUES "
-                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING RETURNING id",
-                    (
-                        alert.id,
-                        alert.position,
-                        alert.engagement["id"],
-                        alert.event_version,
-                        alert.track,
-                        alert.party,
-                        alert.direction,
-                        alert.step,
-                        alert.supersedes,
-                        ts(alert.published_at),
-                        ts(alert.recorded_at),
-                        ts(raised_at),
-                        json.dumps(rules),
-                        p["title"],
-                        p["message"],
-                        json.dumps(p, sort_keys=True),
-                    ),
-                )
-                new += len(v._rows(c))
-                v._many(
-                    c,
-                    "INSERT INTO tr_deliveries VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT (alert_id, channel_key) DO NOTHING",
-                    [
-                        (
-                            alert.id,
-                            r.channel_key,
-                            r.channel,
-                            json.dumps(list(r.rules)),
-                            alert.position,
-                            r.status,
-                            0,
-                            None,
-                            None,
-                            None,
-                            r.reason,
-                            ts(raised_at),
-                        )
-                        for r in routes
-                    ],
-                )
-        return new
-
-    # --- the outbox (tracker.alert_delivery.Outbox) -------------------------------
-    def undelivered(self) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(OPEN_STATUSES))
-        return self.view._select(
-            "SELECT d.alert_id, d.channel_key, d.status, d.attempts, d.next_attempt_at, "
-            "d.claimed_at, a.title, a.message, a.payload FROM tr_deliveries d "
-            f"JOIN tr_alerts a ON a.id = d.alert_id WHERE d.status IN ({marks}) "
-            "ORDER BY d.log_position, d.alert_id, d.channel_key",
-            OPEN_STATUSES,
-        )
-
-    def claim(self, row: Mapping[str, Any], now: datetime) -> bool:
-        # Compare-and-set on what we read: only one process wins a row.
-        return bool(
-            self._update(
-                "status = 'sending', claimed_at = ?",
-                (ts(now),),
-                row,
-                "AND status = ? AND attempts = ? AND COALESCE(claimed_at, '') = ?",
-                (row["status"], row["attempts"], row["claimed_at"] or ""),
-            )
-        )
-
-    def delivered(self, row: Mapping[str, Any], now: datetime) -> None:
-        self._update(
-            "status = 'delivered', attempts = attempts + 1, delivered_at = ?, "
-            "claimed_at = NULL, next_attempt_at = NULL",
-            (ts(now),),
-            row,
-        )
-
-    def failed(self, row: Mapping[str, Any], retry_at: datetime, error: str) -> None:
-        self._update(
-            "status = 'retrying', attempts = attempts + 1, next_attempt_at = ?, "
-            "claimed_at = NULL, last_error = ?",
-            (ts(retry_at), error[:500]),
-            row,
-        )
-
-    def drop(self, row: Mapping[str, Any], reason: str) -> None:
-        self._update("status = 'dropped', claimed_at = NULL, last_error = ?", (reason,), row)
-
-    def _update(
-        self,
-        assignments: str,
-        values: tuple[Any, ...],
-        row: Mapping[str, Any],
-        extra: str = "",
-        extra_values: tuple[Any, ...] = (),
-    ) -> int:
-        with self.view._txn(commit=True) as c:
-            self.view._exec(
-                c,
-                f"UPDATE tr_deliveries SET {assignments} WHERE alert_id = ? AND channel_key = ? "
-                f"{extra} RETURNING alert_id",
-                (*values, row["alert_id"], row["channel_key"], *extra_values),
-            )
-            return len(self.view._rows(c))
-
-    # --- queries ------------------------------------------------------------------
-    def alerts(self, limit: int | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT {_ALERT_COLUMNS} FROM tr_alerts ORDER BY log_position DESC, id"
-        return self.view._select(sql + (f" LIMIT {int(limit)}" if limit else ""))
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        return self.view._select(
-            "SELECT * FROM tr_deliveries ORDER BY log_position, alert_id, channel"
-        )
+TOPICS = [Engagement.DelegationChanged.TOPIC, Engagement.ClaimRetracted.TOPIC]
 
 
 # ------------------------------------------------------------------------------ detection
 def detect(tracker: Any, *, batch_size: int = 200) -> int:
-    """Raise alerts for every delegation change logged since the last run; returns how many."""
+    """Raise alerts for every delegation change (and withdrawals for every retraction of the
+    report behind one) logged since the last run; returns how many."""
     store = AlertStore(tracker.view)
     app = tracker.app
     titles = {t.slug: t.title or t.slug for t in effective_tracks(tracker.config)}
@@ -260,17 +69,21 @@ def detect(tracker: Any, *, batch_size: int = 200) -> int:
         reached = top if len(notes) < batch_size else notes[-1].id
         now = tracker.clock()
         batch: list[tuple[Alert, list[str], list[Route]]] = []
-        latest: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        latest: dict[tuple[str, str], Latest] = {}  # raised in this batch, by (engagement, party)
         for n in notes:
             e = app.mapper.to_domain_event(n)
-            pair = (str(e.originator_id), e.party)
-            prior = latest.get(pair) or store.previous(pair[0], pair[1], n.id)
-            alert = _alert(app, e, n.id, titles, prior[0] if prior else None)
-            if alert is None:
-                continue
-            matched, routes = route(alert, rules, now, prior[1] if prior else ())
-            batch.append((alert, matched, routes))
-            latest[pair] = (alert.id, matched)
+            eid = str(e.originator_id)
+            found: list[tuple[Alert, Latest | None]]
+            if isinstance(e, Engagement.ClaimRetracted):
+                found = list(_withdrawals(app, store, e, n.id, titles, latest))
+            else:
+                prior = latest.get((eid, e.party)) or store.previous(eid, e.party, n.id)
+                alert = _alert(app, e, n.id, titles, prior.id if prior else None)
+                found = [] if alert is None else [(alert, prior)]
+            for alert, prior in found:
+                matched, routes = route(alert, rules, now, prior.rules if prior else ())
+                batch.append((alert, matched, routes))
+                latest[(eid, alert.party)] = Latest.raised(alert, matched)
         try:
             raised += store.write(batch, now, Tracking(NAME, reached))
         except IntegrityError:
@@ -296,14 +109,7 @@ def _alert(
     return Alert(
         id=alert_id(str(e.originator_id), e.originator_version),
         position=position,
-        engagement={
-            "id": str(e.originator_id),
-            "kind": eng.kind,
-            "parties": list(eng.parties),
-            "venue": eng.venue,
-            "date": _day(eng.effective_on),
-            "status": eng.status,
-        },
+        engagement=_engagement(str(e.originator_id), eng),
         event_version=e.originator_version,
         track=eng.track,
         track_title=titles.get(eng.track, eng.track),
@@ -329,6 +135,73 @@ def _alert(
         supersedes=supersedes,
         previous_round=previous,
     )
+
+
+def _withdrawals(
+    app: Any,
+    store: AlertStore,
+    e: Any,
+    position: int,
+    titles: Mapping[str, str],
+    latest: Mapping[tuple[str, str], Latest],
+) -> list[tuple[Alert, Latest]]:
+    """A withdrawal of each party's latest alert at this engagement that was raised on the
+    report a re-extraction no longer reads so (``e``: the ``ClaimRetracted``)."""
+    eid = str(e.originator_id)
+    standing = store.latest_by_party(eid, position)
+    standing.update({party: a for (other, party), a in latest.items() if other == eid})
+    taken = {
+        party: a
+        for party, a in standing.items()
+        if a.evidence.get("entry_id") == e.entry_id and a.direction != WITHDRAWN
+    }
+    if not taken:
+        return []
+    eng = app.repository.get(e.originator_id, version=e.originator_version)
+    out = []
+    for party, prior in sorted(taken.items()):
+        # What stands for the party once the report is withdrawn: its latest other report.
+        now = max(eng.delegations.get(party) or [{}], key=lambda d: d.get("published_at") or "")
+        out.append(
+            (
+                Alert(
+                    id=alert_id(eid, e.originator_version, party),
+                    position=position,
+                    engagement=_engagement(eid, eng),
+                    event_version=e.originator_version,
+                    track=eng.track,
+                    track_title=titles.get(eng.track, eng.track),
+                    party=party,
+                    direction=WITHDRAWN,
+                    step=0,
+                    basis="withdrawn",
+                    old_head=prior.head,
+                    old_level=prior.level,
+                    head=now.get("head"),
+                    head_title=now.get("head_title"),
+                    level=now.get("level"),
+                    published_at=e.published_at,
+                    recorded_at=e.timestamp,
+                    evidence=dict(prior.evidence),
+                    extractor_version=e.extractor_version,
+                    supersedes=prior.id,
+                ),
+                prior,
+            )
+        )
+    return out
+
+
+def _engagement(eid: str, eng: Any) -> dict[str, Any]:
+    """The meeting an alert is about, as the engagement stood at the alert's event."""
+    return {
+        "id": eid,
+        "kind": eng.kind,
+        "parties": list(eng.parties),
+        "venue": eng.venue,
+        "date": _day(eng.effective_on),
+        "status": eng.status,
+    }
 
 
 def _level(value: Any) -> str | None:

@@ -1,7 +1,8 @@
 """Alerts on delegation-level changes: what is worth telling, and to whom.
 
 Pure: this module decides. :func:`classify` says whether a ``DelegationChanged`` event is an
-alert (a move between two *known* levels, or a correction of an earlier alert); :class:`Alert`
+alert (a move between two *known* levels, or a correction of an earlier alert; a
+re-extraction that no longer reads the report behind an alert withdraws it); :class:`Alert`
 composes its title, plain-text message and JSON payload; :func:`route` applies the feeds.yaml
 ``alerts:`` rules (tracks, parties, direction, ``min_step``, ``max_age``) and says which
 channels get it. With no rule configured every alert still goes to the ``console://`` channel
@@ -34,10 +35,18 @@ _BASIS = {
 }
 
 
+#: The direction of an alert that takes back an earlier one (its report is no longer read so).
+WITHDRAWN = "withdrawn"
+
+
 # ------------------------------------------------------------------------------ detection
-def alert_id(engagement_id: str, event_version: int) -> str:
-    """Deterministic id: one engagement event is one alert, however often it is re-detected."""
-    return str(uuid5(NAMESPACE_URL, f"/tracker/alerts/{engagement_id}/{event_version}"))
+def alert_id(engagement_id: str, event_version: int, party: str | None = None) -> str:
+    """Deterministic id: one engagement event is one alert, however often it is re-detected.
+
+    A withdrawal names its party too: one retraction can take back two parties' alerts.
+    """
+    tail = f"/{party}" if party is not None else ""
+    return str(uuid5(NAMESPACE_URL, f"/tracker/alerts/{engagement_id}/{event_version}{tail}"))
 
 
 def classify(
@@ -85,7 +94,7 @@ class Alert:
     track: str
     track_title: str
     party: str
-    direction: str  # upgrade | downgrade | none (a correction at the same level)
+    direction: str  # upgrade | downgrade | none (a correction at the same level) | withdrawn
     step: int
     basis: str
     old_head: str | None
@@ -119,6 +128,8 @@ class Alert:
             )
             if x
         )
+        if self.direction == WITHDRAWN:
+            return f"Withdrawn: {self.party} delegation {_label(self.old_level)} ({short})"
         if self.direction == "none":
             head = self.head or self.head_title or "someone else"
             return f"Correction: {self.party} delegation now led by {head} ({short})"
@@ -134,6 +145,8 @@ class Alert:
             p = self.previous_round
             at = ", ".join(x for x in (p.get("venue"), p.get("date")) if x)
             basis += f" ({at})" if at else ""
+        if self.direction == WITHDRAWN:
+            return self._withdrawal_text()
         if self.direction == "none":
             lead = (
                 f"{self.party} has changed who leads its delegation; the level stays "
@@ -165,11 +178,39 @@ class Alert:
         lines.append(f"Alert id:  {self.id}")
         return "\n".join(lines)
 
+    def _withdrawal_text(self) -> str:
+        version = f" (extractor {self.extractor_version})" if self.extractor_version else ""
+        now = (
+            _who(self.head, self.head_title, self.level)
+            if self.head or self.level
+            else "no head known"
+        )
+        ev = self.evidence
+        lines = [
+            f"Alert {self.supersedes} is withdrawn: the report it was raised on is no longer "
+            f"read as naming {self.party}'s delegation{version}.",
+            "",
+            f"It said:   {_who(self.old_head, None, self.old_level)}",
+            f"Now:       {now}",
+            f"Meeting:   {self.meeting()} (status: {self.engagement.get('status', 'unknown')})",
+            f"Track:     {self.track_title}",
+            f"Re-read:   {_human(self.recorded_at)}",
+            f'Source:    {ev.get("source") or "unknown"}: "{ev.get("title") or ""}"',
+        ]
+        if ev.get("link"):
+            lines.append(f"           {ev['link']}")
+        lines.append(f"Alert id:  {self.id}")
+        return "\n".join(lines)
+
     def payload(self) -> dict[str, Any]:
         """The JSON document of this alert (stable snake_case keys)."""
         return {
             "id": self.id,
-            "type": "delegation_level_changed",
+            "type": (
+                "delegation_alert_withdrawn"
+                if self.direction == WITHDRAWN
+                else "delegation_level_changed"
+            ),
             "title": self.title(),
             "message": self.text(),
             "link": self.evidence.get("link"),
@@ -217,8 +258,9 @@ class Route:
 def matches(rule: AlertRule, alert: Alert, superseded_rules: Iterable[str] = ()) -> bool:
     """True when ``rule`` selects ``alert``.
 
-    A correction goes wherever the alert it corrects went, even when its own direction or
-    step would not qualify: whoever was told "downgrade" must hear that it was taken back.
+    A correction or a withdrawal goes wherever the alert it corrects went, even when its own
+    direction or step would not qualify: whoever was told "downgrade" must hear that it was
+    taken back; it goes nowhere else.
     """
     if rule.tracks is not None and alert.track not in rule.tracks:
         return False
@@ -226,7 +268,7 @@ def matches(rule: AlertRule, alert: Alert, superseded_rules: Iterable[str] = ())
         return False
     if alert.supersedes and rule.name in set(superseded_rules):
         return True
-    if alert.direction == "none":
+    if alert.direction in ("none", WITHDRAWN):
         return False
     return rule.direction in ("any", alert.direction) and alert.step >= rule.min_step
 
@@ -239,13 +281,16 @@ def route(
 ) -> tuple[list[str], list[Route]]:
     """The names of the matching rules and one :class:`Route` per distinct channel.
 
-    ``max_age`` compares the change's ``published_at`` with ``now`` (the tracker clock): a
+    ``max_age`` compares the change's ``published_at`` (a withdrawal's ``recorded_at``)
+    with ``now`` (the tracker clock): a
     backfill of old news is recorded as ``suppressed`` ("too old"), never silently dropped.
     A channel named by several rules is sent to once, if any of them finds it fresh enough.
     """
     superseded = list(superseded_rules)
     matched = [r for r in rules if matches(r, alert, superseded)]
-    age = now - alert.published_at
+    # A withdrawal is news when it is made (a re-extraction today of a report of last year):
+    # whoever was told must hear it, however old the report.
+    age = now - (alert.recorded_at if alert.direction == WITHDRAWN else alert.published_at)
     by_key: dict[str, dict[str, Any]] = {}
     for rule in matched:
         fresh = age <= rule.max_age

@@ -50,7 +50,7 @@ def open_tracker(*, catch_up: bool = True, read_only: bool = False) -> Any:
     return tracker
 
 
-def _track(tracker: Any, slug: str | None) -> str:
+def chosen_track(tracker: Any, slug: str | None) -> str:
     """The track to show: ``--track``, else the first configured one, else the store's first."""
     known = [t.slug for t in tracker.known_tracks()]
     if not known:
@@ -62,11 +62,11 @@ def _track(tracker: Any, slug: str | None) -> str:
     return slug
 
 
-def _print_json(doc: Any) -> None:
+def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _print_markdown(text: str) -> None:
+def print_markdown(text: str) -> None:
     if out.is_terminal:
         from rich.markdown import Markdown
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.cli_common import OPTS, _print_json, err, open_tracker, out
+from tracker.cli_common import OPTS, err, open_tracker, out, print_json
 from tracker.config import load_config
 from tracker.errors import InputError, TrackerError
 
@@ -60,7 +60,7 @@ def poll(
         tracker.catch_up()
         raised = _process_alerts(tracker)
         if fmt == "json":
-            _print_json(
+            print_json(
                 {
                     "feeds": [_outcome_json(o) for o in report.outcomes],
                     "new": report.new,

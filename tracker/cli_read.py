@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.cli_common import _print_json, _print_markdown, _track, open_tracker, out
+from tracker.cli_common import chosen_track, open_tracker, out, print_json, print_markdown
 from tracker.errors import InputError
 from tracker.values import parse_when
 
@@ -48,7 +48,7 @@ def briefing(
     with tracker:
         doc = build(
             tracker.view,
-            _track(tracker, track),
+            chosen_track(tracker, track),
             as_of=parse_when(as_of) if as_of else None,
             as_recorded=as_recorded,
             now=tracker.clock(),
@@ -73,7 +73,7 @@ def _horizon(value: str | None, default: Any) -> Any:
 
 def _emit(doc: dict[str, Any], fmt: str, kind: str) -> None:
     if fmt == "json":
-        _print_json(doc)
+        print_json(doc)
     elif fmt == "html":
         from projections.render.html import render
 
@@ -81,7 +81,7 @@ def _emit(doc: dict[str, Any], fmt: str, kind: str) -> None:
     else:
         from projections.render import markdown
 
-        _print_markdown(getattr(markdown, f"render_{kind}")(doc))
+        print_markdown(getattr(markdown, f"render_{kind}")(doc))
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
@@ -110,7 +110,7 @@ def history(
     _check_format(fmt, ("md", "json", "html", "atom"))
     tracker = open_tracker(read_only=True)
     with tracker:
-        slug = _track(tracker, track)
+        slug = chosen_track(tracker, track)
         doc = build(
             tracker.view,
             slug,
@@ -153,7 +153,9 @@ def diff(
     tracker = open_tracker(read_only=True)
     with tracker:
         _emit(
-            build(tracker.view, _track(tracker, track), a, b, as_recorded=as_recorded), fmt, "diff"
+            build(tracker.view, chosen_track(tracker, track), a, b, as_recorded=as_recorded),
+            fmt,
+            "diff",
         )
 
 
@@ -179,6 +181,6 @@ def feeds(
     with tracker:
         rows = feed_rows(tracker)
         if fmt == "json":
-            _print_json(rows)
+            print_json(rows)
         else:
             out.print(feeds_table(rows))

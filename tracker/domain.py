@@ -36,7 +36,7 @@ def forget_reports(facts: dict[str, dict[str, str]], entry_id: str) -> None:
             del facts[fact]
 
 
-def _stable_id(kind: str, *parts: str) -> UUID:
+def stable_id(kind: str, *parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "/tracker/" + kind + "/" + "/".join(parts))
 
 

@@ -24,18 +24,18 @@ from eventsourcing.domain import Aggregate, event
 from tracker.domain import (
     TrackerCreated,
     TrackerEvent,
-    _stable_id,
     forget_reports,
     register_event_topics,
+    stable_id,
 )
 from tracker.engagement_rules import (
     EVENT_FOR_STATUS,
     LIFECYCLE,
     STATUS_OF_EVENT,
     SUMMIT,
-    _same_head,
     held_on,
     next_status,
+    same_head,
     takes_part,
 )
 from tracker.values import Claim, ClaimType, DelegationLevel, Evidence
@@ -151,7 +151,7 @@ class Engagement(Aggregate):
     @staticmethod
     def create_id(track: str, kind: str, opened_by: str) -> UUID:
         """Deterministic: the track, the kind and the entry+claim that first reported it."""
-        return _stable_id("engagements", track, kind, opened_by)
+        return stable_id("engagements", track, kind, opened_by)
 
     @event(Opened)
     def __init__(
@@ -280,7 +280,7 @@ class Engagement(Aggregate):
         fact = f"delegation:{party}:{who.lower()}"
         if self.seen(fact, evidence, story):
             return "seen"
-        if current is not None and _same_head(current, claim):
+        if current is not None and same_head(current, claim):
             self._record(self.EvidenceAdded, story=story, fact=fact, **common)
             return "evidence"
         old_head: str | None = None

@@ -111,7 +111,7 @@ STATUS_OF_EVENT = {
 }
 
 
-def _same_head(current: dict[str, Any], claim: Claim) -> bool:
+def same_head(current: dict[str, Any], claim: Claim) -> bool:
     if claim.head and current.get("head"):
         return (
             _norm(claim.head) == _norm(current["head"])

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from tracker.domain import TrackerCreated, TrackerEvent, _stable_id, register_event_topics
+from tracker.domain import TrackerCreated, TrackerEvent, register_event_topics, stable_id
 from tracker.values import Claim, EntryText, Evidence, content_hash
 
 
@@ -76,7 +76,7 @@ class Entry(Aggregate):
 
     @staticmethod
     def create_id(feed: str, identity: str) -> UUID:
-        return _stable_id("entries", feed, identity)
+        return stable_id("entries", feed, identity)
 
     @event(Recorded)
     def __init__(

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
-from tracker.domain import TrackerCreated, TrackerEvent, _stable_id, register_event_topics
+from tracker.domain import TrackerCreated, TrackerEvent, register_event_topics, stable_id
 
 
 class Feed(Aggregate):
@@ -52,7 +52,7 @@ class Feed(Aggregate):
 
     @staticmethod
     def create_id(name: str) -> UUID:
-        return _stable_id("feeds", name)
+        return stable_id("feeds", name)
 
     @event(Registered)
     def __init__(self, name: str, url: str) -> None:

@@ -43,13 +43,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from tracker.config import Settings
-from tracker.fetch_body import _drain, _is_local, _read_body, _read_file
+from tracker.fetch_body import drain_body, is_local, read_body, read_file
 from tracker.fetch_result import (
+    FetchFailure,
     FetchRequest,
     FetchResult,
-    _failed,
-    _Failure,
-    _replace_elapsed,
+    failure_result,
+    replace_elapsed,
     sha256,
 )
 from tracker.values import utc
@@ -120,7 +120,7 @@ async def afetch(
 ) -> FetchResult:
     """Fetch one feed from async code; pass ``client`` to reuse connections across calls."""
     settings = settings or Settings()
-    if client is not None or _is_local(request.url):
+    if client is not None or is_local(request.url):
         return await _fetch_one(request, settings, client, clock)
     async with make_client(settings) as own:
         return await _fetch_one(request, settings, own, clock)
@@ -172,7 +172,7 @@ async def afetch_many(
     async with make_client(settings, connections=limit) as client:
 
         async def one(req: FetchRequest) -> FetchResult:
-            host = "" if _is_local(req.url) else (urlsplit(req.url).hostname or "")
+            host = "" if is_local(req.url) else (urlsplit(req.url).hostname or "")
             gate = hosts.setdefault(host, asyncio.Semaphore(host_limit if host else limit))
             # Host first, then the global slot: a task queueing for a busy host must not
             # sit on a global slot another host could use.
@@ -216,24 +216,24 @@ async def _fetch_one(
     total = settings.total_timeout.total_seconds()
     cap = req.max_bytes or settings.max_body_bytes
     try:
-        if _is_local(req.url):
-            result = await asyncio.to_thread(_read_file, req, cap)
+        if is_local(req.url):
+            result = await asyncio.to_thread(read_file, req, cap)
         else:
             assert client is not None
             async with asyncio.timeout(total):
                 result = await _fetch_http(req, settings, client, cap, clock)
     except TimeoutError:
-        result = _failed(
+        result = failure_result(
             req, "timeout", f"no complete answer within the total timeout ({total:g}s)"
         )
-    except _Failure as exc:
-        result = _failed(req, exc.kind, str(exc), **exc.extra)
+    except FetchFailure as exc:
+        result = failure_result(req, exc.kind, str(exc), **exc.extra)
     except httpx.HTTPError as exc:
         kind, message = _classify(exc, req.url, settings)
-        result = _failed(req, kind, message)
+        result = failure_result(req, kind, message)
     except Exception as exc:  # a bug must still not stop the batch; the message says what
-        result = _failed(req, "error", f"unexpected {type(exc).__name__}: {exc}")
-    return _replace_elapsed(result, time.perf_counter() - started)
+        result = failure_result(req, "error", f"unexpected {type(exc).__name__}: {exc}")
+    return replace_elapsed(result, time.perf_counter() - started)
 
 
 async def _fetch_http(
@@ -249,7 +249,7 @@ async def _fetch_http(
         try:
             request = client.build_request("GET", url, headers=headers)
         except httpx.InvalidURL as exc:
-            raise _Failure("invalid_url", f"invalid URL {url!r}: {exc}") from None
+            raise FetchFailure("invalid_url", f"invalid URL {url!r}: {exc}") from None
         response = await client.send(request, stream=True)
         try:
             status = response.status_code
@@ -257,17 +257,21 @@ async def _fetch_http(
                 location = response.headers.get("location", "").strip()
                 target = urljoin(str(response.url), location) if location else ""
                 if urlsplit(target).scheme not in {"http", "https"}:
-                    raise _Failure("bad_redirect", f"{url} redirected ({status}) to {location!r}")
+                    raise FetchFailure(
+                        "bad_redirect", f"{url} redirected ({status}) to {location!r}"
+                    )
                 all_permanent = all_permanent and status in _PERMANENT
                 if target in seen:
-                    raise _Failure("redirect_loop", f"redirect loop: {url} leads back to {target}")
+                    raise FetchFailure(
+                        "redirect_loop", f"redirect loop: {url} leads back to {target}"
+                    )
                 seen.add(target)
                 url = target
                 continue
             return await _final(req, response, url, all_permanent and url != req.url, cap, clock)
         finally:
             await response.aclose()
-    raise _Failure(
+    raise FetchFailure(
         "too_many_redirects", f"more than {settings.max_redirects} redirects (last: {url})"
     )
 
@@ -291,7 +295,7 @@ async def _final(
         "permanent_redirect": url if permanent else None,
     }
     if status == 304 or not 200 <= status < 300:
-        await _drain(response)
+        await drain_body(response)
     if status == 304:
         return FetchResult(
             status="not_modified",
@@ -305,7 +309,7 @@ async def _final(
             parse_retry_after(headers.get("retry-after"), clock()) if status in (429, 503) else None
         )
         wait = f"; asked to retry after {retry:%Y-%m-%d %H:%M:%S}Z" if retry else ""
-        raise _Failure(
+        raise FetchFailure(
             f"http_{status}",
             f"server answered {status} {response.reason_phrase} for {url}{wait}",
             http_status=status,
@@ -314,12 +318,12 @@ async def _final(
             retry_after=retry,
         )
     try:
-        body = await _read_body(response, cap, url)
-    except _Failure as exc:
+        body = await read_body(response, cap, url)
+    except FetchFailure as exc:
         exc.extra.update(http_status=status, final_url=url, headers=headers)
         raise
     if not body:
-        raise _Failure(
+        raise FetchFailure(
             "empty",
             f"server answered {status} with an empty body for {url}",
             http_status=status,

@@ -17,7 +17,7 @@ from urllib.request import url2pathname
 
 import httpx
 
-from tracker.fetch_result import FetchRequest, FetchResult, _Failure, sha256
+from tracker.fetch_result import FetchFailure, FetchRequest, FetchResult, sha256
 
 _CHUNK = 64 * 1024
 
@@ -26,7 +26,7 @@ _CHUNK = 64 * 1024
 _DRAIN_LIMIT = 64 * 1024
 
 
-async def _drain(response: httpx.Response) -> None:
+async def drain_body(response: httpx.Response) -> None:
     """Read (and discard) a short body so httpx can return the connection to its pool."""
     length = response.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > _DRAIN_LIMIT):
@@ -41,25 +41,25 @@ async def _drain(response: httpx.Response) -> None:
         return
 
 
-async def _read_body(response: httpx.Response, cap: int, url: str) -> bytes:
+async def read_body(response: httpx.Response, cap: int, url: str) -> bytes:
     coding = response.headers.get("content-encoding", "").strip().lower()
     declared = response.headers.get("content-length", "")
     if coding in {"", "identity"} and declared.isdigit() and int(declared) > cap:
-        raise _Failure("too_large", _too_large(cap, url, f"announced {int(declared):,} bytes"))
+        raise FetchFailure("too_large", _too_large(cap, url, f"announced {int(declared):,} bytes"))
     decoder = _Decoder(coding)
     buf = bytearray()
     raw = 0
     async for chunk in response.aiter_raw(_CHUNK):
         raw += len(chunk)
         if raw > cap:  # even compressed, more than the cap is more than we will keep
-            raise _Failure("too_large", _too_large(cap, url, f"{raw:,} bytes read"))
+            raise FetchFailure("too_large", _too_large(cap, url, f"{raw:,} bytes read"))
         for piece in decoder.feed(chunk, cap + 1 - len(buf)):
             buf += piece
             if len(buf) > cap:
-                raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
+                raise FetchFailure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
     buf += decoder.flush(cap + 1 - len(buf))
     if len(buf) > cap:
-        raise _Failure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
+        raise FetchFailure("too_large", _too_large(cap, url, f"{len(buf):,} bytes read"))
     return bytes(buf)
 
 
@@ -80,7 +80,7 @@ class _Decoder:
         elif coding == "deflate":
             self._z = zlib.decompressobj()
         else:
-            raise _Failure("decoding", f"unsupported content encoding {coding!r}")
+            raise FetchFailure("decoding", f"unsupported content encoding {coding!r}")
 
     def feed(self, data: bytes, room: int) -> Iterator[bytes]:
         if self._z is None:
@@ -94,7 +94,7 @@ class _Decoder:
                     # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
                     self._z, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
                     continue
-                raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
+                raise FetchFailure("decoding", f"corrupt compressed body: {exc}") from None
             self._started = True
             yield out
             room -= len(out)
@@ -110,13 +110,13 @@ class _Decoder:
         try:
             return self._z.flush(max(room, 1))
         except zlib.error as exc:
-            raise _Failure("decoding", f"corrupt compressed body: {exc}") from None
+            raise FetchFailure("decoding", f"corrupt compressed body: {exc}") from None
 
 
 # --- files ----------------------------------------------------------------------------------
 
 
-def _is_local(url: str) -> bool:
+def is_local(url: str) -> bool:
     return "://" not in url or url.lower().startswith("file:")
 
 
@@ -125,23 +125,23 @@ def _local_path(url: str) -> Path:
         return Path(url).expanduser()
     parts = urlsplit(url)
     if parts.netloc not in {"", "localhost"}:
-        raise _Failure("invalid_url", f"file URL {url!r} names a remote host {parts.netloc!r}")
+        raise FetchFailure("invalid_url", f"file URL {url!r} names a remote host {parts.netloc!r}")
     return Path(url2pathname(parts.path))
 
 
-def _read_file(req: FetchRequest, cap: int) -> FetchResult:
+def read_file(req: FetchRequest, cap: int) -> FetchResult:
     path = _local_path(req.url)
     try:
         with path.open("rb") as f:
             body = f.read(cap + 1)
     except FileNotFoundError:
-        raise _Failure("not_found", f"file {path} does not exist") from None
+        raise FetchFailure("not_found", f"file {path} does not exist") from None
     except OSError as exc:
-        raise _Failure("unreadable", f"cannot read {path}: {exc.strerror or exc}") from None
+        raise FetchFailure("unreadable", f"cannot read {path}: {exc.strerror or exc}") from None
     if len(body) > cap:
-        raise _Failure("too_large", f"file {path} is larger than the {cap:,}-byte cap")
+        raise FetchFailure("too_large", f"file {path} is larger than the {cap:,}-byte cap")
     if not body:
-        raise _Failure("empty", f"file {path} is empty")
+        raise FetchFailure("empty", f"file {path} is empty")
     digest = sha256(body)
     unchanged = req.content_hash is not None and digest == req.content_hash
     return FetchResult(

@@ -75,7 +75,7 @@ class FetchResult:
     elapsed_s: float = 0.0
 
 
-class _Failure(Exception):
+class FetchFailure(Exception):
     """Internal: carries a failure to the one place that turns it into a FetchResult."""
 
     def __init__(self, kind: str, message: str, **extra: object):
@@ -89,7 +89,7 @@ def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _failed(req: FetchRequest, kind: str, message: str, **extra: object) -> FetchResult:
+def failure_result(req: FetchRequest, kind: str, message: str, **extra: object) -> FetchResult:
     fields = {"final_url": req.url, **extra}
     return FetchResult(
         feed=req.feed,
@@ -101,5 +101,5 @@ def _failed(req: FetchRequest, kind: str, message: str, **extra: object) -> Fetc
     )
 
 
-def _replace_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
+def replace_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
     return dataclasses.replace(result, elapsed_s=round(elapsed, 6))

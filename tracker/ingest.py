@@ -59,8 +59,8 @@ from tracker.config import FeedConfig, Settings
 from tracker.feedstate import FeedState, FeedStateStore
 from tracker.fetch_result import FetchRequest
 from tracker.interpret import Interpreter
-from tracker.pipeline import _Fetcher, _interleave_hosts, _parse_mode, _Parser
-from tracker.recorder import FeedOutcome, PollReport, _Recorder
+from tracker.pipeline import Fetcher, Parser, interleave_hosts, parse_mode
+from tracker.recorder import FeedOutcome, PollReport, Recorder
 
 Clock = Callable[[], datetime]
 
@@ -105,9 +105,9 @@ def poll_feeds(
     settings = settings or Settings()
     # A few feeds (a daemon job polls one) read just their rows; a big poll reads them all.
     states = store.load([f.name for f in feeds] if len(feeds) <= 100 else None)
-    requests = _interleave_hosts([_request(f, _state_for(f, states)) for f in feeds])
-    mode = parse_in or _parse_mode(len(requests))
-    recorder = _Recorder(
+    requests = interleave_hosts([_request(f, _state_for(f, states)) for f in feeds])
+    mode = parse_in or parse_mode(len(requests))
+    recorder = Recorder(
         app,
         interpreter,
         feeds,
@@ -119,8 +119,8 @@ def poll_feeds(
         jitter,
         cache=mode == "process",
     )
-    parser = _Parser(mode, interpreter.extractor)
-    fetcher = _Fetcher(requests, settings, clock, parser)
+    parser = Parser(mode, interpreter.extractor)
+    fetcher = Fetcher(requests, settings, clock, parser)
     try:
         fetcher.start()
         for item in fetcher.items(stop):

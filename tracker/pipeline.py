@@ -53,7 +53,7 @@ def host_of(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-def _interleave_hosts(requests: list[FetchRequest]) -> list[FetchRequest]:
+def interleave_hosts(requests: list[FetchRequest]) -> list[FetchRequest]:
     """Round-robin over hosts, so a long run of one host's feeds does not go first and
     leave the other hosts' slots idle while it waits on its per-host limit."""
     by_host: dict[str, list[FetchRequest]] = {}
@@ -66,7 +66,7 @@ def _interleave_hosts(requests: list[FetchRequest]) -> list[FetchRequest]:
     return out
 
 
-def _parse_mode(feeds: int) -> str:
+def parse_mode(feeds: int) -> str:
     if feeds >= PROCESS_POOL_MIN and (os.cpu_count() or 1) >= 2:
         return "process"
     return "thread"
@@ -119,7 +119,7 @@ def _parse_job(
     return parsed, readings
 
 
-class _Parser:
+class Parser:
     """Where parsing runs: a pool of worker processes, one thread, or inline on the loop."""
 
     def __init__(self, mode: str, extractor: Extractor):
@@ -170,11 +170,11 @@ _DONE = object()
 Item = tuple[FetchResult, ParsedFeed | None, Readings | None]
 
 
-class _Fetcher:
+class Fetcher:
     """Fetches (and parses) on an event loop in its own thread; results go to a queue."""
 
     def __init__(
-        self, requests: list[FetchRequest], settings: Settings, clock: Clock, parser: _Parser
+        self, requests: list[FetchRequest], settings: Settings, clock: Clock, parser: Parser
     ):
         self.requests = requests
         self.settings = settings
@@ -279,7 +279,7 @@ class _Fetcher:
 # --- recording ------------------------------------------------------------------------------
 
 
-class _CachedExtractor:
+class CachedExtractor:
     """The interpreter's extractor, answering first from readings made in worker processes."""
 
     def __init__(self, inner: Extractor):

@@ -1,6 +1,6 @@
 """The recording stage of a poll: fetched-and-parsed feeds become outcomes, batches and rows.
 
-:func:`tracker.ingest.poll_feeds` feeds a :class:`_Recorder` in the caller's thread, one feed
+:func:`tracker.ingest.poll_feeds` feeds a :class:`Recorder` in the caller's thread, one feed
 at a time as it arrives from fetching and parsing (:mod:`tracker.pipeline`). The recorder
 fails a feed, notes it idle, or queues its entries; it records up to ``RECORD_EVERY`` queued
 feeds in one transaction (a partial batch once it is big enough or has waited long enough),
@@ -28,7 +28,7 @@ from tracker.feedstate import FeedState, FeedStateStore
 from tracker.fetch_result import FetchResult
 from tracker.interpret import Interpreter
 from tracker.parse import ParsedFeed
-from tracker.pipeline import RECORD_EVERY, Readings, _CachedExtractor, entry_text
+from tracker.pipeline import RECORD_EVERY, CachedExtractor, Readings, entry_text
 from tracker.values import ParsedEntry
 
 log = logging.getLogger("tracker.ingest")
@@ -87,7 +87,7 @@ class PollReport:
 Pending = tuple[FeedBatch, "FeedOutcome", FetchResult]
 
 
-class _Recorder:
+class Recorder:
     """The caller's side: turns fetched-and-parsed feeds into outcomes, batches and rows."""
 
     def __init__(
@@ -112,7 +112,7 @@ class _Recorder:
         self.clock = clock
         self.on_outcome = on_outcome
         self.backoff: dict[str, Any] = {"jitter": jitter} if jitter is not None else {}
-        self.cached = _CachedExtractor(interpreter.extractor) if cache else None
+        self.cached = CachedExtractor(interpreter.extractor) if cache else None
         self.interpreter = (
             dataclasses.replace(interpreter, extractor=self.cached) if self.cached else interpreter
         )

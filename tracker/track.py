@@ -16,9 +16,9 @@ from eventsourcing.utils import register_topic
 from tracker.domain import (
     TrackerCreated,
     TrackerEvent,
-    _stable_id,
     forget_reports,
     register_event_topics,
+    stable_id,
 )
 from tracker.values import Claim, Evidence
 
@@ -78,7 +78,7 @@ class Track(Aggregate):
 
     @staticmethod
     def create_id(slug: str) -> UUID:
-        return _stable_id("tracks", slug)
+        return stable_id("tracks", slug)
 
     @event(Started)
     def __init__(self, slug: str, title: str, parties: list[str]) -> None:

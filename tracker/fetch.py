@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import socket
 import ssl
 import time
@@ -190,10 +191,21 @@ async def afetch_many(
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings every client shares (httpx's defaults: certifi's CA bundle, verified).
+
+    Built once per process: loading the CA bundle costs some 16 ms, which a poll paid every
+    time, even with nothing to fetch over TLS (6 % of an unchanged re-poll of 200 feeds).
+    """
+    return httpx.create_ssl_context()
+
+
 def make_client(settings: Settings, *, connections: int = 4) -> httpx.AsyncClient:
     """The one way the tracker builds an HTTP client (timeouts, pool size, no auto-redirects)."""
     total = settings.total_timeout.total_seconds()
     return httpx.AsyncClient(
+        verify=_tls(),
         follow_redirects=False,
         timeout=httpx.Timeout(
             connect=settings.connect_timeout.total_seconds(),

@@ -139,7 +139,8 @@ class PostgresReadModel(SqlReadModel, PostgresTrackingRecorder):
         self._insert_tracking(cursor, tracking)
 
     def _rows(self, cursor: Any) -> list[dict[str, Any]]:
-        return [dict(r) for r in cursor.fetchall()]
+        # The library's connections make dict rows already (psycopg's dict_row): no copy.
+        return list(cursor.fetchall())
 
     def _delete_tracking(self, cursor: Any, names: Sequence[str], prefix: str = "") -> None:
         table = SQL("{}.{}").format(

@@ -56,6 +56,7 @@ class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
         super().__init__(datastore, **kwargs)
         self._tuned: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._ids: dict[str, UUID] = {}  # stored originator id -> parsed (notifications)
 
     tables = SQLITE_TABLES
 
@@ -109,22 +110,37 @@ class SQLiteReadModel(SqlReadModel, SQLiteTrackingRecorder):
         as_uuid = self.datastore.originator_id_type == "uuid"
         with self._txn(commit=False) as c:
             c.execute(sql, params)
-            return [
+            rows = c.fetchall()
+        # An aggregate has many events: parse each stored id once (UUID() costs 2 us).
+        ids = self._ids
+        if len(ids) > 200_000:
+            ids.clear()
+        out = []
+        for r in rows:
+            oid = r[1]
+            if as_uuid:
+                oid = ids.get(oid) or ids.setdefault(oid, UUID(oid))
+            out.append(
                 Notification(
-                    id=r[0],
-                    originator_id=UUID(r[1]) if as_uuid else r[1],
-                    originator_version=r[2],
-                    topic=r[3],
-                    state=r[4],
+                    id=r[0], originator_id=oid, originator_version=r[2], topic=r[3], state=r[4]
                 )
-                for r in c.fetchall()
-            ]
+            )
+        return out
 
     def _insert_tracking_in(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
     def _rows(self, cursor: Any) -> list[dict[str, Any]]:
-        return [dict(r) for r in cursor.fetchall()]
+        # Plain tuples zipped with the column names: building an sqlite3.Row per row and then
+        # a dict from it cost twice as much (a rebuild reads every citation back once).
+        raw = getattr(cursor, "sqlite_cursor", cursor)
+        factory, raw.row_factory = raw.row_factory, None
+        try:
+            rows = raw.fetchall()
+        finally:
+            raw.row_factory = factory
+        names = [d[0] for d in raw.description or ()]
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def _delete_tracking(self, cursor: Any, names: Sequence[str], prefix: str = "") -> None:
         cursor.executemany("DELETE FROM tracking WHERE application_name = ?", [(n,) for n in names])

@@ -83,10 +83,18 @@ def rebuild(
         RebuildError: a worker failed or died (the others are stopped; committed batches
             stay and the next catch-up carries on from them).
     """
-    projector.view.reset()
-    projector.forget()
+
+    def reset() -> None:
+        projector.view.reset()
+        projector.forget()
+
     return project_partitions(
-        projector, store_url, processes=processes, batch_size=batch_size, progress=progress
+        projector,
+        store_url,
+        processes=processes,
+        batch_size=batch_size,
+        progress=progress,
+        first=reset,
     )
 
 
@@ -97,10 +105,13 @@ def project_partitions(
     processes: int | None = None,
     batch_size: int = BATCH,
     progress: Callable[[int], None] | None = None,
+    first: Callable[[], None] | None = None,
 ) -> CatchUpResult:
     """Catch every partition up from its own position, in parallel processes when it pays.
 
-    :func:`rebuild` without the reset (see there for the arguments).
+    :func:`rebuild` without the reset (see there for the arguments). ``first`` runs before
+    any partition is read: in this process while the workers start (a new Python process
+    takes a few tenths of a second to import the tracker; the reset takes as long).
 
     Raises:
         RebuildError: a worker failed or died.
@@ -113,6 +124,8 @@ def project_partitions(
             progress(sum(positions) // len(positions))
 
     if workers <= 1:
+        if first is not None:
+            first()
         return projector.catch_up(batch_size=batch_size, progress=lambda _n: report())
     # Worker k projects partitions k, k + workers, ... (one each when there are as many
     # workers as partitions). The workers move the read model: this process's memory of it
@@ -121,7 +134,7 @@ def project_partitions(
     count = len(projector.partitions)
     shares = [list(range(k, count, workers)) for k in range(workers)]
     try:
-        done = _run_workers(store_url, count, shares, batch_size, report)
+        done = _run_workers(store_url, count, shares, batch_size, report, first)
     finally:
         projector.forget()
     return combine(projector.view, done)
@@ -133,8 +146,10 @@ def _run_workers(
     shares: list[list[int]],
     batch_size: int,
     report: Callable[[], None],
+    first: Callable[[], None] | None = None,
 ) -> list[CatchUpResult]:
     ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()  # set once ``first`` is done: the workers wait for it before reading
     running: dict[Any, tuple[Any, list[int]]] = {}  # result pipe -> (process, partitions)
     done: list[CatchUpResult] = []
     try:
@@ -142,13 +157,16 @@ def _run_workers(
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker,
-                args=(store_url, partitions, share, batch_size, send),
+                args=(store_url, partitions, share, batch_size, send, go),
                 name=f"tracker-rebuild-{'-'.join(map(str, share))}",
                 daemon=True,
             )
             proc.start()
             send.close()  # the worker's end: EOF here once it has exited
             running[receive] = (proc, share)
+        if first is not None:
+            first()
+        go.set()
         while running:
             for ready in wait(list(running), timeout=POLL_S):
                 proc, share = running.pop(ready)
@@ -181,9 +199,21 @@ def _receive(pipe: Connection) -> list[CatchUpResult] | str | None:
 
 
 def _worker(
-    store_url: str, partitions: int, share: list[int], batch_size: int, send: Connection
+    store_url: str,
+    partitions: int,
+    share: list[int],
+    batch_size: int,
+    send: Connection,
+    go: Any,
 ) -> None:
-    """A worker process: catch its partitions up, send back the results (or why not)."""
+    """A worker process: catch its partitions up, send back the results (or why not).
+
+    It waits for ``go`` first (the parent resets the read model meanwhile), and gives up if
+    the parent dies before saying so.
+    """
+    while not go.wait(POLL_S):
+        if not _parent_alive():
+            return
     try:
         results = [
             run_partition(store_url, part, partitions, batch_size=batch_size) for part in share
@@ -199,6 +229,11 @@ def _worker(
         results[0].peak_rss_mb = peak_rss_mb()
     send.send(results)
     send.close()
+
+
+def _parent_alive() -> bool:
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
 
 
 def run_partition(

@@ -160,8 +160,9 @@ def rebuild(
 ) -> None:
     """Drop every projection and rebuild it from the event log (progress bar).
 
-    The briefing is kept in partitions that parallel worker processes rebuild at once. If a
-    worker fails, what was rebuilt stays and the next command carries on from it.
+    Parallel worker processes rebuild the briefing's partitions at once.
+
+    If a worker fails, what was rebuilt stays and the next command carries on from it.
     """
     from tracker.ui import rebuild_with_progress
 

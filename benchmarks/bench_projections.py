@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -70,18 +69,11 @@ def _open(url: str) -> tuple[Any, Any]:
 
 
 def _peak_mb() -> float:
-    """This process's RSS high-water mark, MiB.
+    """This process's RSS high-water mark, MiB (``VmHWM``: ``ru_maxrss`` would carry the
+    parent's peak over into this child, as Linux keeps it across fork and exec)."""
+    from projections.rebuild import peak_rss_mb
 
-    ``VmHWM`` belongs to the address space, which ``exec`` replaces; ``ru_maxrss`` would
-    carry the parent's peak over into the child (Linux keeps it across fork and exec).
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return peak_rss_mb()
 
 
 def _child_read(url: str) -> dict[str, Any]:

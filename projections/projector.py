@@ -124,10 +124,6 @@ class BriefingProjector:
         """Where the projection is: every partition has projected the log up to here."""
         return min(self.positions())
 
-    def backlog(self) -> int:
-        """Notifications (of any topic) written after our position: an upper bound of work."""
-        return max(0, self.app.max_notification_id() - self.position())
-
     def catch_up(
         self,
         *,
@@ -194,10 +190,6 @@ class PartitionProjector:
         """Drop the engagements kept in memory; the next catch-up reads them afresh."""
         self._engagements.forget()
         self._windows_at = -1
-
-    def backlog(self) -> int:
-        """Notifications (of any topic) written after our position: an upper bound of work."""
-        return max(0, self.app.max_notification_id() - self.position())
 
     def catch_up(
         self,

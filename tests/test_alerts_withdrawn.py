@@ -17,23 +17,14 @@ from tracker.alerts import WITHDRAWN
 from tracker.commands import reextract
 from tracker.domain import recording_clock
 
-from support import ScriptedExtractor, StepClock, at, claim, entry, make
+from support import MEDINSKY_LEADS, ScriptedExtractor, StepClock, at, entry, make
 
 #: What the newer extractor reads: the Lavrov report names no delegation any more.
 NO_LAVROV = {k: v for k, v in STORY.items() if k != "Lavrov to lead"}
 #: ...or names a presidential aide instead.
 ONLY_AN_AIDE = {
     **NO_LAVROV,
-    "Lavrov to lead": [
-        claim(
-            "delegation_announced",
-            party="RU",
-            parties=("RU", "UA"),
-            head="Vladimir Medinsky",
-            head_title="presidential aide",
-            level="senior_official",
-        )
-    ],
+    "Lavrov to lead": [MEDINSKY_LEADS],
 }
 
 

@@ -229,10 +229,33 @@ def _country_names() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, dict[str, Any]]:
+    """Per country code: places.yaml's entry, completed from world.yaml where it is silent.
+
+    Lists (aliases, demonyms, cities) are joined, places.yaml's first; a capital comes from
+    places.yaml when it names one.
+    """
+    merged: dict[str, dict[str, Any]] = {
+        code: dict(info or {})
+        for code, info in (_data("places.yaml").get("countries") or {}).items()
+    }
+    for code, info in (_data("world.yaml").get("countries") or {}).items():
+        entry = merged.setdefault(code, {})
+        for key, value in (info or {}).items():
+            if key == "capital":
+                entry.setdefault("capital", value)
+            else:
+                entry[key] = [
+                    *(entry.get(key) or []),
+                    *[v for v in value if v not in (entry.get(key) or [])],
+                ]
+    return merged
+
+
 def _capitals() -> dict[str, str]:
-    """Capital city -> country code (places.yaml ``capital:``)."""
-    countries = _data("places.yaml").get("countries") or {}
-    return {info["capital"]: code for code, info in countries.items() if info.get("capital")}
+    """Capital city -> country code (``capital:`` of places.yaml, else of world.yaml)."""
+    return {info["capital"]: code for code, info in _countries().items() if info.get("capital")}
 
 
 @lru_cache(maxsize=1)
@@ -250,7 +273,7 @@ def _build_places() -> dict[str, Place]:
     places: dict[str, Place] = {}
     for surface, code in _country_names().items():
         places[surface] = Place(code, "country", surface)
-    for code, info in (data.get("countries") or {}).items():
+    for code, info in _countries().items():
         for alias in info.get("aliases") or []:
             places[alias] = Place(code, "country", alias)
         for dem in info.get("demonyms") or []:
@@ -268,6 +291,9 @@ def _build_places() -> dict[str, Place]:
     for code, regions in (data.get("regions") or {}).items():
         for region in regions or []:
             places[region] = Place(code, "region", region)
+    for code, regions in (_data("world.yaml").get("regions") or {}).items():
+        for region in regions or []:
+            places.setdefault(region, Place(code, "region", region))
     for section, kind in (("organisations", "org"), ("groups", "group")):
         for code, names in (data.get(section) or {}).items():
             for n in names:

@@ -197,7 +197,11 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         and len(parties) == 1  # the counterpart is not named: the host is it
         and (
             venue_m.place.kind in ("country", "metonym")
-            or capital_of(venue_m.place.code) == venue_m.place.venue
+            # a capital that seats international bodies ("Brussels") is no visit to its host
+            or (
+                venue_m.place.kind == "city"
+                and capital_of(venue_m.place.code) == venue_m.place.venue
+            )
         )
     ):
         parties.append(venue_m.place.code)  # a leader heading to a foreign capital visits it

@@ -58,3 +58,26 @@ def test_peoples_and_capitals_of_any_country_are_recognised(title, parties, venu
 def test_a_leader_heading_to_a_city_that_seats_international_bodies_visits_no_host_country():
     found = claims("Biden heads to Brussels for a NATO summit on Thursday")
     assert all("BE" not in c.parties for c in found), [c.to_json() for c in found]
+
+
+@pytest.mark.parametrize(
+    ("title", "parties"),
+    [
+        ("President Ramaphosa hosted Nigerian President Bola Tinubu in Pretoria", {"ZA", "NG"}),
+        ("Lula and Milei met in Buenos Aires", {"BR", "AR"}),
+        ("Sheinbaum meets Carney in Mexico City", {"MX", "CA"}),
+    ],
+)
+def test_leaders_named_without_their_country_are_known_leaders(title, parties):
+    held = one(claims(title), ClaimType.SUMMIT_HELD)
+    assert set(held.parties) == parties
+
+
+def test_a_title_written_before_a_known_name_wins_when_the_dictionary_has_no_office_that_day():
+    entry = EntryText(
+        title="",
+        summary="Palestinian Prime Minister Ismail Haniyeh rejected the peace plan.",
+        published_at=datetime.fromisoformat("2006-04-01T10:00:00+00:00"),
+    )
+    stance = one(extract(entry), ClaimType.POSITION_STATED)
+    assert stance.party == "PS"

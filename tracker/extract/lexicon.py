@@ -311,9 +311,20 @@ def _parse_day(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+@lru_cache(maxsize=1)
+def _bundled_rows() -> tuple[dict[str, Any], ...]:
+    """actors.yaml, then the leaders of leaders.yaml whom actors.yaml does not name."""
+    rows = list(_data("actors.yaml")["actors"])
+    known = {n.lower() for a in rows for n in (a["name"], *(a.get("aliases") or []))}
+    for a in _data("leaders.yaml")["actors"]:
+        if not any(n.lower() in known for n in (a["name"], *(a.get("aliases") or []))):
+            rows.append(a)
+    return tuple(rows)
+
+
 def _bundled_actors() -> list[tuple[list[str], Actor]]:
     out = []
-    for a in _data("actors.yaml")["actors"]:
+    for a in _bundled_rows():
         offices = tuple(
             Office(
                 o["title"],

@@ -219,6 +219,13 @@ def _attach_titles(sentence: str, found: list[Mention]) -> list[Mention]:
             out.append(mention)
             continue
         nxt = found[i + 1] if i + 1 < len(found) else None
+        titled = nxt is not None and nxt.known and mention.level is not None
+        if titled and nxt is not None and nxt.level is None and nxt.start <= mention.end + 2:
+            # a known person with no office on this day (an old report): what the text calls
+            # him is the better evidence ("Palestinian Prime Minister Ismail Haniyeh")
+            nxt.title, nxt.level = mention.title, mention.level
+            nxt.party = _party_near(sentence, mention, out, []) or nxt.party
+            continue
         if nxt is not None and nxt.known and 0 <= nxt.start - mention.end <= 2:
             # "President Donald Trump": the dictionary knows the person; keep the written title.
             nxt.title = nxt.title or mention.title

@@ -81,3 +81,96 @@ def test_a_title_written_before_a_known_name_wins_when_the_dictionary_has_no_off
     )
     stance = one(extract(entry), ClaimType.POSITION_STATED)
     assert stance.party == "PS"
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "parties"),
+    [
+        (
+            "Chinese President Xi Jinping hosts Brazilian President Lula in Beijing",
+            ClaimType.SUMMIT_HELD,
+            {"CN", "BR"},
+        ),
+        (
+            "The Brazilian president was given a red-carpet welcome in Luanda by Angolan "
+            "President Joao Lourenco",
+            ClaimType.SUMMIT_HELD,
+            {"BR", "AO"},
+        ),
+        (
+            "Trump to host Japanese Prime Minister Shigeru Ishiba at the White House on June 10",
+            ClaimType.SUMMIT_SCHEDULED,
+            {"US", "JP"},
+        ),
+        (
+            "Turkish President Erdogan is due in Baghdad on Monday for talks with Iraqi Prime "
+            "Minister Mohammed Shia al-Sudani",
+            ClaimType.SUMMIT_SCHEDULED,
+            {"TR", "IQ"},
+        ),
+    ],
+)
+def test_hosting_welcoming_and_being_due_somewhere_are_leaders_meetings(title, kind, parties):
+    summit = one(claims(title), kind)
+    assert set(summit.parties) == parties
+
+
+def test_being_due_in_a_capital_on_a_weekday_dates_the_visit_ahead():
+    summit = one(
+        claims("Turkish President Erdogan is due in Baghdad on Monday for talks"),
+        ClaimType.SUMMIT_SCHEDULED,
+    )
+    assert (summit.venue, str(summit.date)) == ("Baghdad", "2025-05-19")
+
+
+def test_an_offer_to_host_a_meeting_between_others_is_no_summit():
+    found = claims(
+        "King Hassan of Morocco said he would be ready to host a meeting between Israeli "
+        "officials and the PLO."
+    )
+    assert not [c for c in found if c.type.value.startswith("summit_")]
+
+
+@pytest.mark.parametrize(
+    ("title", "parties"),
+    [
+        ("A ceasefire between India and Pakistan took effect on Saturday", {"IN", "PK"}),
+        ("Truce between Thailand and Cambodia holds after border clashes", {"TH", "KH"}),
+        ("Israel-Hezbollah ceasefire comes into effect", {"IL", "HEZBOLLAH"}),
+        ("Kyrgyzstan and Tajikistan agree ceasefire after deadly border clashes", {"KG", "TJ"}),
+        ("Sudan's army and the RSF announced a 72-hour ceasefire", {"SD", "RSF"}),
+    ],
+)
+def test_a_truce_that_takes_effect_holds_or_is_agreed_is_an_agreed_ceasefire(title, parties):
+    agreed = one(claims(title), ClaimType.CEASEFIRE_AGREED)
+    assert set(agreed.parties) == parties
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Ceasefire violations reported along the line of contact", "Hopes for a truce fade"],
+)
+def test_a_truce_mentioned_without_its_agreement_is_no_agreed_ceasefire(title):
+    assert not [c for c in claims(title) if c.type is ClaimType.CEASEFIRE_AGREED]
+
+
+@pytest.mark.parametrize(
+    ("title", "party"),
+    [
+        ("Brazil's President Lula pulls out of BRICS summit after head injury", "BR"),
+        ("Mexican President Lopez Obrador boycotts the Summit of the Americas", "MX"),
+        ("Putin will not attend the G20 summit in Rio, the Kremlin said", "RU"),
+        ("Chinese President Xi Jinping to skip G20 summit in India", "CN"),
+        ("Hungarian Prime Minister Viktor Orban will stay away from the EU summit", "HU"),
+    ],
+)
+def test_a_leader_who_skips_boycotts_or_pulls_out_of_a_summit_declines_to_attend(title, party):
+    found = claims(title)
+    declined = one(found, ClaimType.ATTENDANCE_DECLINED)
+    assert declined.party == party
+    assert not [c for c in found if c.type is ClaimType.SUMMIT_CANCELLED]
+
+
+def test_a_side_that_pulls_out_of_talks_cancels_them():
+    found = claims("Russia pulls out of talks with Ukraine")
+    assert one(found, ClaimType.TALKS_CANCELLED).parties

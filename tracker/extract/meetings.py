@@ -76,7 +76,9 @@ _HOSTING_OFFER = re.compile(
 
 
 _LEADER_TRAVEL = re.compile(
-    r"\b(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to\s+(?-i:[A-Z])", _I
+    r"\b(?:(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to|"
+    r"(?:is|are|was|were)\s+due\s+in|lands?\s+in|landed\s+in)\s+(?-i:[A-Z])",
+    _I,
 )
 
 
@@ -102,7 +104,7 @@ def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited:
         return True
     # A leader's visit to (or hosting of) a country whose counterpart is not named; a leader
     # travelling to a foreign capital to meet someone ("Zelensky heads to Washington").
-    hosted = re.search(r"\bwarm welcome|\bhosted\b|\bvisit\b", clause, _I) is not None
+    hosted = re.search(r"\bwelcom\w*|\bhost(?:s|ed)\b|\bvisit\b", clause, _I) is not None
     hosted = hosted or _LEADER_TRAVEL.search(clause) is not None
     # "The UK PM will hold talks" in Ukraine: a leader with no named counterpart (guide)
     talks = re.search(r"\b(?:hold|holds|held|holding)\s+talks\b", clause, _I) is not None

@@ -286,7 +286,8 @@ def _foes(sentence: str, ctx: Context, parties: list[str]) -> list[str]:
 
 
 _TRAVEL_TO = re.compile(
-    r"\b(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to\s+(?:the\s+)?$",
+    r"\b(?:(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to|"
+    r"(?:is|are|was|were)\s+due\s+in|lands?\s+in|landed\s+in)\s+(?:the\s+)?$",
     _I,
 )
 _SUMMIT_WORD = re.compile(r"\bsummits?\b", _I)

@@ -23,6 +23,7 @@ import pycountry
 import yaml
 
 from tracker.config import ActorConfig
+from tracker.extract.offices import leader_rank
 from tracker.values import DelegationLevel
 
 # pycountry short names that are ambiguous or misleading as bare words ("Korea", "Congo",
@@ -146,7 +147,7 @@ class Dictionaries:
             office = actor.office_on(on)
             if office is None or office.level is not DelegationLevel.LEADER:
                 continue
-            rank = _leader_rank(party, office.title)
+            rank = leader_rank(party, office.title)
             if best is None or rank > best[0]:
                 best = (rank, actor.name)
         return best[1] if best else None
@@ -156,50 +157,6 @@ class Dictionaries:
 
     def title_level(self, title: str) -> DelegationLevel | None:
         return self.titles.get(title.lower())
-
-
-# Where the head of government, not the head of state, speaks for the country abroad.
-_GOVERNMENT_LED = frozenset(
-    [
-        "GB",
-        "DE",
-        "IN",
-        "IL",
-        "JP",
-        "IT",
-        "ES",
-        "NL",
-        "CA",
-        "AU",
-        "PK",
-        "IQ",
-        "SE",
-        "NO",
-        "DK",
-        "GR",
-        "HU",
-        "CZ",
-        "BE",
-        "AT",
-        "PT",
-        "IE",
-        "NZ",
-        "TH",
-        "MY",
-    ]
-)
-_HEAD_OF_STATE = ("president", "king", "queen", "emir", "sultan", "supreme leader")
-
-
-def _leader_rank(party: str, title: str) -> int:
-    """Higher wins when a party has several leader-level office holders on a day."""
-    low = title.lower()
-    government = "prime minister" in low or "chancellor" in low or "premier" in low
-    if party in _GOVERNMENT_LED:
-        return 2 if government else 1
-    if "acting" in low:
-        return 1
-    return 2 if low.startswith(_HEAD_OF_STATE) or not government else 1
 
 
 def _alternation(words: Sequence[str]) -> str:

@@ -216,6 +216,9 @@ PAST_RE = re.compile(
 )
 PRESENT_MEET = re.compile(
     r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes|"
+    # "arrives in Japan for a two-day visit": the visit has begun
+    r"arriv(?:es|ing) in (?:[\w'’-]+ ){1,3}?(?:on|for) (?:an?|his|her|its|the) (?:[\w-]+ ){0,3}?"
+    r"visit|"
     r"(?:is|are) (?:holding|meeting)|"
     # talks that end, wrap up or yield something took place
     r"(?:end|ends|wrap up|wraps up|conclude|concludes)\s+(?:[\w-]+\s+){0,2}?"

@@ -23,7 +23,7 @@ from tracker.extract.context import Context, make_claim, speaker_of
 from tracker.extract.delegations import delegations, is_explicit
 from tracker.extract.lexicon import capital_of
 from tracker.extract.meetings import meeting
-from tracker.extract.mentions import Mention, find_mentions, find_venue, is_background_place
+from tracker.extract.mentions import Mention, find_mentions, is_background_place
 from tracker.extract.patterns import (
     BARE_TALKS,
     CEASE_RE,
@@ -41,6 +41,7 @@ from tracker.extract.patterns import (
 )
 from tracker.extract.sides import between, participants, unframed
 from tracker.extract.stances import ceasefire, position
+from tracker.extract.venues import find_venue
 from tracker.values import Claim, ClaimType, DelegationLevel
 
 _I = re.IGNORECASE

@@ -174,3 +174,57 @@ def test_a_leader_who_skips_boycotts_or_pulls_out_of_a_summit_declines_to_attend
 def test_a_side_that_pulls_out_of_talks_cancels_them():
     found = claims("Russia pulls out of talks with Ukraine")
     assert one(found, ClaimType.TALKS_CANCELLED).parties
+
+
+@pytest.mark.parametrize(
+    ("title", "parties", "venue"),
+    [
+        (
+            "Russian and Ukrainian negotiators met in the Turkish city of Gaziantep",
+            {"RU", "UA"},
+            "Gaziantep",
+        ),
+        ("US and Russian officials held talks in the Saudi city of Jeddah", {"US", "RU"}, "Jeddah"),
+        ("Israeli and Hamas negotiators met in the Qatari capital Doha", {"IL", "HAMAS"}, "Doha"),
+        (
+            "US and Chinese trade negotiators met in the Malaysian capital, Kuala Lumpur",
+            {"US", "CN"},
+            "Kuala Lumpur",
+        ),
+        ("Iranian and US negotiators are meeting in Oman's capital Muscat", {"IR", "US"}, "Muscat"),
+        (
+            "Israeli and Hamas negotiators met in the Egyptian capital on Monday",
+            {"IL", "HAMAS"},
+            "Cairo",
+        ),
+        (
+            "Russian and Ukrainian delegations met on the border with Belarus",
+            {"RU", "UA"},
+            "Belarus border",
+        ),
+    ],
+)
+def test_a_place_described_by_its_kind_is_the_venue_and_its_country_no_side(title, parties, venue):
+    held = one(claims(title), ClaimType.TALKS_HELD)
+    assert (set(held.parties), held.venue) == (parties, venue)
+
+
+def test_a_resort_described_by_its_sea_is_the_venue_of_a_leaders_meeting():
+    held = one(
+        claims("Erdogan hosted Putin in the Black Sea resort of Sochi"), ClaimType.SUMMIT_HELD
+    )
+    assert (set(held.parties), held.venue) == ({"TR", "RU"}, "Sochi")
+
+
+def test_a_leader_landing_in_a_described_capital_visits_its_country():
+    held = one(
+        claims("Zelensky landed in the Turkish capital on Tuesday for talks with Erdogan"),
+        ClaimType.SUMMIT_HELD,
+    )
+    assert (set(held.parties), held.venue) == ({"UA", "TR"}, "Ankara")
+
+
+def test_a_leader_arriving_for_a_visit_is_visiting_now_not_later():
+    found = claims("Indian Prime Minister Narendra Modi arrives in Japan for a two-day visit")
+    held = one(found, ClaimType.SUMMIT_HELD)
+    assert (set(held.parties), held.venue) == ({"IN", "JP"}, "Japan")

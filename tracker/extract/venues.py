@@ -28,9 +28,49 @@ _HOST_AFTER = re.compile(
     r"\s+(?:hosted|hosts|(?:will|would|to|is|was) (?:again )?host(?:ing)?)\b", re.IGNORECASE
 )
 _VISIT_BEFORE = re.compile(
-    r"(?:\bvisits?|visited|visiting|visit\s+to|trip\s+to|arrived\s+in|arrives\s+in)\s+(?:the\s+)?$",
+    r"(?:\bvisits?|visited|visiting|visit\s+to|trip\s+to|arrived\s+in|arrives\s+in|lands?\s+in|"
+    r"landed\s+in)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+
+
+# "in the Turkish city of Gaziantep", "in Oman's capital Muscat", "at the Black Sea resort of
+# Sochi", "in the Malaysian capital, Kuala Lumpur": the place a reporter describes by its kind
+_DESCRIBED = re.compile(
+    r"\b(?:in|at|to|near)\s+(?:the\s+)?(?P<desc>(?:[A-Z][\w'’.-]*\s+){0,2}?[A-Z][\w'’.-]*)\s+"
+    r"(?:[a-z-]+\s+)?(?:city|capital|resort|town|port|village|enclave|province|region|"
+    r"island|seaside\s+resort|mountain\s+resort)(?:\s+of|,)?\s+"
+    r"(?P<name>(?!(?:On|In|At|The|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"[A-Z][\w'’-]+(?:[ -](?:[A-Z][\w'’-]+|al-\w+|es-\w+|de|el))*)"
+)
+# "on the border with Belarus": the same place as "on the Belarus border"
+_BORDER_WITH = re.compile(r"\b(?:on|at|near|along)\s+(?:the\s+)?border\s+with\s+(?:the\s+)?$", re.I)
+
+
+def _described(sentence: str, mentions: list[Mention]) -> tuple[str, Mention | None] | None:
+    """A place named with its kind: (the name as written, the mention to treat as the venue).
+
+    The describing country is part of the venue, not a side: it is returned as the venue
+    mention when it names a party, so that the participants leave it out.
+    """
+    found = _DESCRIBED.search(sentence)
+    if found is None:
+        return None
+    named = next((m for m in mentions if m.start == found.start("name") and m.place), None)
+    describing = next(
+        (
+            m
+            for m in mentions
+            if m.place is not None
+            and m.party
+            and found.start("desc") <= m.start < found.end("desc")
+        ),
+        None,
+    )
+    if named is None and describing is None:
+        return None  # "at the Grand Hotel Imperial": no place we know says this is one
+    display = named.place.venue if named is not None and named.place else found.group("name")
+    return display, describing or named
 
 
 def country_name(code: str) -> str:
@@ -46,6 +86,9 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
     ``visited`` is True when the place is the object of a visit ("visits Ukraine"): then its
     country takes part (it hosts), unlike a city named after "in".
     """
+    described = _described(sentence, mentions)
+    if described is not None:
+        return described[0], described[1], False
     best: tuple[str | None, Mention | None, bool] = (None, None, False)
     host: tuple[str, Mention, bool] | None = None
     for m in mentions:
@@ -56,15 +99,17 @@ def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Ment
         border = m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after)
         if border and re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
             return f"{country_name(m.place.code)} border", m, False
+        if m.place.kind == "country" and _BORDER_WITH.search(before):
+            return f"{country_name(m.place.code)} border", m, False
         if m.place.kind in ("country", "city", "demonym") and re.match(
             r"\s+(?:visit|trip)\b", after
         ):
             return m.place.venue, m, True
         capital = capital_of(m.place.code) if m.place.kind == "demonym" else None
         if capital and re.match(r"\s+capital\b", after) and VENUE_RE.search(before):
-            # "landed in the Turkish capital": Ankara; the adjective still names its country as
-            # a side, as it did before the capital was recognised
-            return capital, m, True
+            # "landed in the Turkish capital": Ankara; its country takes part only when it is
+            # visited ("arrived in the Turkish capital"), not when others meet there
+            return capital, m, bool(_VISIT_BEFORE.search(before))
         if m.place.kind in ("country", "city", "region", "seat") and _HOST_AFTER.match(after):
             # "Istanbul hosted the last round", "Turkey will host": the host is the venue and,
             # when it is a country, a party (unless a city is named: "host talks in Istanbul")

@@ -228,3 +228,38 @@ def test_a_leader_arriving_for_a_visit_is_visiting_now_not_later():
     found = claims("Indian Prime Minister Narendra Modi arrives in Japan for a two-day visit")
     held = one(found, ClaimType.SUMMIT_HELD)
     assert (set(held.parties), held.venue) == ({"IN", "JP"}, "Japan")
+
+
+@pytest.mark.parametrize(
+    ("title", "day", "precision"),
+    [
+        (
+            "Russian and Ukrainian negotiators will meet in Istanbul on 16-17 May",
+            "2025-05-16",
+            "day",
+        ),
+        (
+            "Russian and Ukrainian negotiators will meet in Istanbul on May 16-17",
+            "2025-05-16",
+            "day",
+        ),
+        (
+            "Russian and Ukrainian negotiators will meet in Istanbul in mid-June",
+            "2025-06-01",
+            "month",
+        ),
+        (
+            "Russian and Ukrainian negotiators will meet in Istanbul on Friday, May 23",
+            "2025-05-23",
+            "day",
+        ),
+        (
+            "Russian and Ukrainian negotiators will meet in Istanbul next week",
+            "2025-05-19",
+            "unknown",
+        ),
+    ],
+)
+def test_dates_as_reporters_write_them_resolve_to_the_first_day_meant(title, day, precision):
+    planned = one(claims(title), ClaimType.TALKS_SCHEDULED)
+    assert (str(planned.date), planned.date_precision.value) == (day, precision)

@@ -263,3 +263,42 @@ def test_a_leader_arriving_for_a_visit_is_visiting_now_not_later():
 def test_dates_as_reporters_write_them_resolve_to_the_first_day_meant(title, day, precision):
     planned = one(claims(title), ClaimType.TALKS_SCHEDULED)
     assert (str(planned.date), planned.date_precision.value) == (day, precision)
+
+
+def test_a_visitor_to_two_capitals_has_one_meeting_in_each():
+    found = claims("Merz to visit Kyiv and Moscow next week")
+    planned = [c for c in found if c.type is ClaimType.SUMMIT_SCHEDULED]
+    assert {(frozenset(c.parties), c.venue) for c in planned} == {
+        (frozenset({"DE", "UA"}), "Kyiv"),
+        (frozenset({"DE", "RU"}), "Moscow"),
+    }, [c.to_json() for c in found]
+
+
+def test_a_surprise_visit_made_to_meet_someone_is_under_way():
+    held = one(
+        claims("Israeli PM Benjamin Netanyahu makes surprise visit to Moscow to meet Putin"),
+        ClaimType.SUMMIT_HELD,
+    )
+    assert (set(held.parties), held.venue) == ({"IL", "RU"}, "Moscow")
+
+
+def test_the_head_of_an_international_organisation_meeting_a_leader_holds_talks():
+    found = claims("UN chief Guterres meets Putin in Moscow")
+    held = one(found, ClaimType.TALKS_HELD)
+    assert set(held.parties) == {"UN", "RU"}
+    assert not [c for c in found if c.type.value.startswith("summit_")]
+
+
+def test_a_minister_travelling_to_a_foreign_capital_visits_its_government():
+    planned = one(claims("Rubio will travel to Kyiv next week"), ClaimType.TALKS_SCHEDULED)
+    assert (set(planned.parties), planned.venue) == ({"US", "UA"}, "Kyiv")
+
+
+def test_a_leaders_relative_does_not_stand_for_the_leader():
+    found = claims("Zelensky's wife meets Jill Biden")
+    assert not [c for c in found if c.type.value.startswith(("talks_", "summit_", "delegation"))]
+
+
+def test_a_welcome_to_a_named_palace_is_a_leaders_meeting():
+    held = one(claims("Macron welcomes Zelensky to the Elysee Palace"), ClaimType.SUMMIT_HELD)
+    assert set(held.parties) == {"FR", "UA"}

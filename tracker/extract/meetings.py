@@ -7,16 +7,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+import pycountry
+
 from tracker.extract import dates
 from tracker.extract.context import (
     Context,
     claim_date,
     is_speaker,
     make_claim,
-    proposer_of,
     speaker_of,
 )
 from tracker.extract.delegations import delegations, is_explicit
+from tracker.extract.lifecycle import lifecycle
 from tracker.extract.mentions import Mention
 from tracker.extract.patterns import (
     BARE_TALKS,
@@ -25,19 +27,15 @@ from tracker.extract.patterns import (
     DELEGATION_ONLY,
     DENY_RE,
     DIPLOMATIC_NOUN,
-    FIRM_FUTURE,
     FUTURE_RE,
     HEDGE_RE,
     MEET_RE,
     MEET_VERB,
     NON_DIPLOMATIC,
     PAST_RE,
-    POSTPONE_RE,
-    PRESENT_MEET,
     PROPOSE_RE,
     SIGNED_RE,
     SPEECH_RE,
-    TALKS_AS_SUBJECT,
     TEAM_TRAVEL,
 )
 from tracker.values import Claim, ClaimType, DatePrecision, DelegationLevel
@@ -98,6 +96,8 @@ def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited:
         return False
     if any(m.level is not DelegationLevel.LEADER for m in people):
         return False
+    if any(m.party is None or pycountry.countries.get(alpha_2=m.party) is None for m in people):
+        return False  # the head of the UN or of Hamas meeting a leader: talks (labelling guide)
     led = {m.party for m in people}
     unled = [p for p in parties if p not in led]
     if len(led) >= 2 and not unled:
@@ -245,7 +245,7 @@ def meeting(
     hedged = bool(HEDGE_RE.search(clause))
     # ", who last met in March 2022," is background inside the clause: not its tense
     core = _RELATIVE.sub(" ", clause)
-    kind, direction, extra = _lifecycle(core, core.lower(), sentence, summit, hedged, mentions)
+    kind, direction, extra = lifecycle(core, core.lower(), sentence, summit, hedged, mentions)
     if kind is None:
         return
     held = kind in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD)
@@ -310,78 +310,24 @@ def _one_per_host(claim: Claim, clause: str, mentions: list[Mention]) -> Iterato
                     for m in mentions
                     if m.start == pair.start(group)
                     and m.place is not None
-                    and m.place.kind == "country"
-                    and m.party in claim.parties
+                    # "to visit Kyiv and Moscow": two capitals are two hosts as well
+                    and m.place.kind in ("country", "city", "metonym")
+                    and m.place.code in claim.parties
                 ),
                 None,
             )
             if host is not None:
                 hosts.append(host)
-    if len(hosts) != 2 or len(claim.parties) < 3 or hosts[0].party == hosts[1].party:
+    codes = [h.place.code for h in hosts if h.place is not None]
+    if len(codes) != 2 or len(claim.parties) < 3 or codes[0] == codes[1]:
         yield claim
         return
-    for host, other in ((hosts[0], hosts[1]), (hosts[1], hosts[0])):
+    for host, other in ((hosts[0], codes[1]), (hosts[1], codes[0])):
         yield replace(
             claim,
-            parties=tuple(p for p in claim.parties if p != other.party),
+            parties=tuple(p for p in claim.parties if p != other),
             venue=host.place.venue if host.place is not None else claim.venue,
         )
-
-
-def _lifecycle(
-    clause: str, low: str, sentence: str, summit: bool, hedged: bool, mentions: list[Mention]
-) -> tuple[ClaimType | None, int, dict[str, object]]:
-    if CANCEL_RE.search(clause):
-        if hedged or re.search(r"\b(?:threat\w*|if)\b", low):
-            return None, 0, {}
-        return (ClaimType.SUMMIT_CANCELLED if summit else ClaimType.TALKS_CANCELLED), -1, {}
-    if POSTPONE_RE.search(clause):
-        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_RESCHEDULED), +1, {}
-    proposal = PROPOSE_RE.search(clause)
-    if proposal and TALKS_AS_SUBJECT.search(clause[: proposal.start()]):
-        proposal = None
-    if proposal:
-        owner = proposer_of(clause, mentions, proposal)
-        if summit:
-            speaker = next(
-                (m.head for m in mentions if m.kind == "person" and m.party == owner and m.head),
-                owner,
-            )
-            return ClaimType.SUMMIT_RUMORED, +1, {"proposer": owner, "speaker": speaker}
-        return ClaimType.TALKS_PROPOSED, +1, {"proposer": owner}
-    if summit and hedged:
-        return ClaimType.SUMMIT_RUMORED, +1, _floated_by(clause, mentions)
-    if PAST_RE.search(clause):
-        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
-    present = PRESENT_MEET.search(clause)
-    if present and not FIRM_FUTURE.search(clause):
-        # "Kiir meets with Minnawi in Juba to discuss …": the purpose is not a future meeting.
-        return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {}
-    future = FUTURE_RE.search(clause) or (
-        not re.search(r"\b(?:met|held|took place|ended|began|visited|arrived|received)\b", low)
-        and FUTURE_RE.search(sentence)
-    )
-    if future:
-        return (ClaimType.SUMMIT_SCHEDULED if summit else ClaimType.TALKS_SCHEDULED), +1, {}
-    if hedged:
-        return None, 0, {}  # reported, unconfirmed talks with no tense: too weak to claim
-    # Nothing says when: "held" by default, marked with a lower confidence so that a scheduled
-    # reading of the same meeting elsewhere in the entry wins when merging.
-    return (ClaimType.SUMMIT_HELD if summit else ClaimType.TALKS_HELD), -1, {"confidence": 0.8}
-
-
-_FLOAT_VERB = re.compile(
-    r"\b(?:says?|said|thinking|considering|floats?|floated|suggest\w*|hint\w*|raising)\b", _I
-)
-
-
-def _floated_by(clause: str, mentions: list[Mention]) -> dict[str, object]:
-    """Who floated a hedged leaders' meeting: the speaker of the clause, when named."""
-    verb = _FLOAT_VERB.search(clause)
-    who = speaker_of(clause, mentions, verb) if verb else None
-    if who is None or not who.party:
-        return {}
-    return {"proposer": who.party, "speaker": who.head or who.party}
 
 
 def _delegations(

@@ -118,6 +118,8 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
             continue
         found.append(_title_mention(sentence, m, d, found))
     found.sort(key=lambda x: x.start)
+    # "Zelensky's wife", "Biden's son": the relative is the one who acts, not the person named
+    found = [m for m in found if m.kind != "person" or not _RELATIVE_AFTER.match(sentence, m.end)]
     out = _coordinated(sentence, _attach_titles(sentence, found))
     if day is not None:
         for person in out:
@@ -128,6 +130,11 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
     return out
 
 
+_RELATIVE_AFTER = re.compile(
+    r"['’]s\s+(?:wife|husband|spouse|son|daughter|mother|father|brother|sister|family|children|"
+    r"widow|grandson|granddaughter|nephew|niece|first lady)\b",
+    re.IGNORECASE,
+)
 _NAME = r"[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"
 # "Russian and Ukrainian foreign ministers", "the Polish, Czech and Slovenian prime ministers"
 _LIST_BEFORE = re.compile(rf"(?:^|\b)((?:{_NAME},\s+)*{_NAME},?\s+and\s+{_NAME})\s+$")

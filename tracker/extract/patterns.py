@@ -16,7 +16,7 @@ MEET_RE = re.compile(
     # "Xi hosts Lula", "Biden to host Kishida at the White House": hosting a person is a meeting
     r"host(?:s|ing)?(?=\s+(?:(?:his|her|the|visiting)\s+)?(?-i:[A-Z]))|"
     r"welcom(?:es|ed|ing)(?=\s+(?:(?:his|her|the|visiting)\s+)?(?-i:[A-Z])[\w.'’ -]{0,60}?"
-    r"\s+(?:to|in|at)\s+(?-i:[A-Z]))|"
+    r"\s+(?:to|in|at)\s+(?:the\s+)?(?-i:[A-Z]))|"
     r"mediation|get together|gather(?:s|ing)? with|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
     r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"

@@ -193,7 +193,11 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         and venue_m.place is not None
         and not visited
         and _TRAVEL_TO.search(clause[max(0, venue_m.start - 30) : venue_m.start])
-        and any(m.kind == "person" and m.level is DelegationLevel.LEADER for m in mentions)
+        # a leader, minister or envoy heading to a foreign capital visits its government
+        and any(
+            m.kind == "person" and m.level not in (None, DelegationLevel.WORKING_LEVEL)
+            for m in mentions
+        )
         and venue_m.place.code not in parties
         and len(parties) == 1  # the counterpart is not named: the host is it
         and (

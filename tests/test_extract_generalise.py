@@ -302,3 +302,19 @@ def test_a_leaders_relative_does_not_stand_for_the_leader():
 def test_a_welcome_to_a_named_palace_is_a_leaders_meeting():
     held = one(claims("Macron welcomes Zelensky to the Elysee Palace"), ClaimType.SUMMIT_HELD)
     assert set(held.parties) == {"FR", "UA"}
+
+
+def test_a_leader_who_hosted_the_meeting_of_others_does_not_make_it_a_summit():
+    found = claims(
+        "Thailand and Cambodia agree a ceasefire at talks in Malaysia",
+        "Prime Minister Anwar Ibrahim hosted the meeting in Putrajaya.",
+    )
+    assert not [c for c in found if c.type.value.startswith("summit_")], [
+        c.to_json() for c in found
+    ]
+
+
+def test_talks_between_leaders_only_announce_no_delegation():
+    found = claims("Ursula von der Leyen met Trump at his golf resort in Scotland")
+    assert one(found, ClaimType.TALKS_HELD).parties
+    assert not [c for c in found if c.type is ClaimType.DELEGATION_ANNOUNCED]

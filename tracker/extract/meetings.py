@@ -104,7 +104,16 @@ def is_summit(clause: str, mentions: list[Mention], parties: list[str], visited:
         return True
     # A leader's visit to (or hosting of) a country whose counterpart is not named; a leader
     # travelling to a foreign capital to meet someone ("Zelensky heads to Washington").
-    hosted = re.search(r"\bwelcom\w*|\bhost(?:s|ed)\b|\bvisit\b", clause, _I) is not None
+    # hosting a visitor, not "hosted the meeting" of other sides (whose level is not said)
+    hosted = (
+        re.search(
+            r"\bwelcom\w*|\bhost(?:s|ed)\b(?!\s+(?:the|a|an|their|its)\s+(?:[\w-]+\s+){0,2}?"
+            r"(?:meeting|talks|negotiations|round|summit|ceremony))|\bvisit\b",
+            clause,
+            _I,
+        )
+        is not None
+    )
     hosted = hosted or _LEADER_TRAVEL.search(clause) is not None
     # "The UK PM will hold talks" in Ukraine: a leader with no named counterpart (guide)
     talks = re.search(r"\b(?:hold|holds|held|holding)\s+talks\b", clause, _I) is not None
@@ -287,6 +296,9 @@ def meeting(
         if mediated is not None:
             # the sides a mediator shuttles between are met, not announced heads of their side
             mentions = [m for m in mentions if not mediated.start(1) <= m.start < mediated.end(1)]
+        ranked = [m for m in mentions if m.kind == "person" and m.start >= 0 and m.level]
+        if len(ranked) >= 2 and all(m.level is DelegationLevel.LEADER for m in ranked):
+            return  # leaders only (a president and the UN chief): their level is implied
         yield from _delegations(clause, ctx, mentions, explicit=False)
 
 

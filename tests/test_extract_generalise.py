@@ -318,3 +318,21 @@ def test_talks_between_leaders_only_announce_no_delegation():
     found = claims("Ursula von der Leyen met Trump at his golf resort in Scotland")
     assert one(found, ClaimType.TALKS_HELD).parties
     assert not [c for c in found if c.type is ClaimType.DELEGATION_ANNOUNCED]
+
+
+def test_sides_that_agreed_to_resume_negotiations_have_scheduled_talks():
+    planned = one(
+        claims(
+            "The Palestinian Authority and Israel agreed to resume peace negotiations next week"
+        ),
+        ClaimType.TALKS_SCHEDULED,
+    )
+    assert (set(planned.parties), str(planned.date)) == ({"PS", "IL"}, "2025-05-19")
+
+
+def test_a_resort_spelled_as_wikipedia_spells_it_is_the_venue_not_a_side():
+    held = one(
+        claims("Israel and Hamas begin indirect negotiations in Sharm El Sheikh, Egypt."),
+        ClaimType.TALKS_HELD,
+    )
+    assert (set(held.parties), held.venue) == ({"IL", "HAMAS"}, "Sharm El Sheikh")

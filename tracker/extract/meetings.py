@@ -209,6 +209,8 @@ def meeting(
     ):
         return
     stance = SPEECH_RE.search(clause)
+    if stance and _AGREED_TO_MEET.match(clause, stance.start()):
+        stance = None  # "agreed to resume peace negotiations next week": the talks are set
     if stance and not verb and stance.group(0).lower() not in ("says", "said", "say"):
         noun = MEET_RE.search(clause, stance.end())
         if noun and not CANCEL_RE.search(clause) and not PROPOSE_RE.search(clause):
@@ -302,6 +304,9 @@ def meeting(
         yield from _delegations(clause, ctx, mentions, explicit=False)
 
 
+_AGREED_TO_MEET = re.compile(
+    r"agreed\s+to\s+(?:resume|hold|start|begin|open|restart|reopen|launch|continue|meet)\b", _I
+)
 _TWO_HOSTS = re.compile(
     r"\b(?:in|to|visits?|visited|visiting|tours?|toured|touring)\s+(?:the\s+)?"
     r"([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+and\s+([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\b"

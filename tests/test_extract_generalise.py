@@ -336,3 +336,20 @@ def test_a_resort_spelled_as_wikipedia_spells_it_is_the_venue_not_a_side():
         ClaimType.TALKS_HELD,
     )
     assert (set(held.parties), held.venue) == ({"IL", "HAMAS"}, "Sharm El Sheikh")
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("China's top diplomat Wang Yi held talks with Indian officials in New Delhi", "minister"),
+        (
+            "Australia's defence chief Richard Marles held talks with Chinese officials in Beijing",
+            "minister",
+        ),
+    ],
+)
+def test_newsroom_titles_give_a_level(title, level):
+    heads = [c for c in claims(title) if c.type is ClaimType.DELEGATION_ANNOUNCED]
+    assert heads and heads[0].level is not None and heads[0].level.value == level, [
+        c.to_json() for c in claims(title)
+    ]

@@ -87,7 +87,7 @@ def test_leader_of_prefers_the_president_over_a_leader_level_prime_minister(d):
 
 def test_leader_of_an_unknown_party_or_an_uncovered_day_is_none(d):
     assert d.leader_of("XX", date(2025, 1, 1)) is None
-    assert d.leader_of("US", date(1950, 1, 1)) is None
+    assert d.leader_of("US", date(1990, 1, 1)) is None
 
 
 def test_leader_of_uses_feeds_yaml_overrides():

@@ -50,18 +50,16 @@ DATE_RE = re.compile(
     rf"""(?ix)
     \b(?:
         (?P<md>(?P<m1>{_MONTH_ALT})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<y1>\d{{4}}))?)
-      | (?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?
-               \s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\b
+      | (?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\b
                (?:,?\s+(?P<y2>\d{{4}}))?)
       | (?P<rel>today|tonight|tomorrow|yesterday)
       | (?P<ago>(?P<agon>\d{{1,3}}|a|one|two|three|four|five|six|seven|eight|nine|ten)
                \s+(?P<agou>days?|weeks?)\s+ago)
       | (?P<wk>(?P<wkq>this|next|last)\s+week)
       | (?P<wd>(?:(?P<wdq>next|this|last|coming)\s+)?(?P<wdn>{_WEEKDAY_ALT}))
-      | (?P<my>(?<!since\s)(?<!after\s)(?:(?:(?:in|during|by|until|from|early|late)\s+|mid-?\s*))?
+      | (?P<my>(?<!since\s)(?<!after\s)(?:(?:in|during|by|until|from|early|late|mid-?)\s+)?
                (?P<m4>{_MONTH_ALT})\.?,?\s+(?P<y4>(?:19|20)\d\d)\b)
-      | (?P<mo>(?:(?:in|during|by|until|from|early|late)\s+|mid-?\s*)
-               (?P<m3>{_MONTH_ALT})\b(?!\s+\d))
+      | (?P<mo>(?:in|during|by|until|from|early|late|mid-?)\s+(?P<m3>{_MONTH_ALT})\b(?!\s+\d))
       | (?P<rm>(?P<rmq>last|next|this)\s+month)
       | (?P<yr>(?:in|during|by|until|of)\s+(?P<y5>(?:19|20)\d\d)\b(?![-–/]\d))
       | (?P<ry>(?P<ryq>last|next)\s+year)
@@ -102,16 +100,7 @@ def resolve(
     if published is None:
         return None, DatePrecision.UNKNOWN, ""
     fallback: tuple[date | None, DatePrecision, str] = (None, DatePrecision.UNKNOWN, "")
-    matches = list(DATE_RE.finditer(text))
-    for i, m in enumerate(matches):
-        after = matches[i + 1] if i + 1 < len(matches) else None
-        if (
-            m.group("wd")
-            and after is not None
-            and (after.group("md") or after.group("dm"))
-            and re.fullmatch(r",?\s*(?:the\s+)?", text[m.end() : after.start()])
-        ):
-            continue  # "on Friday, May 16": the day of the month says which Friday
+    for m in DATE_RE.finditer(text):
         try:
             got = _resolve_match(m, published, direction)
         except ValueError:  # "February 30": not a date, keep looking

@@ -23,7 +23,6 @@ import pycountry
 import yaml
 
 from tracker.config import ActorConfig
-from tracker.extract.offices import leader_rank
 from tracker.values import DelegationLevel
 
 # pycountry short names that are ambiguous or misleading as bare words ("Korea", "Congo",
@@ -147,7 +146,7 @@ class Dictionaries:
             office = actor.office_on(on)
             if office is None or office.level is not DelegationLevel.LEADER:
                 continue
-            rank = leader_rank(party, office.title)
+            rank = _leader_rank(party, office.title)
             if best is None or rank > best[0]:
                 best = (rank, actor.name)
         return best[1] if best else None
@@ -157,6 +156,50 @@ class Dictionaries:
 
     def title_level(self, title: str) -> DelegationLevel | None:
         return self.titles.get(title.lower())
+
+
+# Where the head of government, not the head of state, speaks for the country abroad.
+_GOVERNMENT_LED = frozenset(
+    [
+        "GB",
+        "DE",
+        "IN",
+        "IL",
+        "JP",
+        "IT",
+        "ES",
+        "NL",
+        "CA",
+        "AU",
+        "PK",
+        "IQ",
+        "SE",
+        "NO",
+        "DK",
+        "GR",
+        "HU",
+        "CZ",
+        "BE",
+        "AT",
+        "PT",
+        "IE",
+        "NZ",
+        "TH",
+        "MY",
+    ]
+)
+_HEAD_OF_STATE = ("president", "king", "queen", "emir", "sultan", "supreme leader")
+
+
+def _leader_rank(party: str, title: str) -> int:
+    """Higher wins when a party has several leader-level office holders on a day."""
+    low = title.lower()
+    government = "prime minister" in low or "chancellor" in low or "premier" in low
+    if party in _GOVERNMENT_LED:
+        return 2 if government else 1
+    if "acting" in low:
+        return 1
+    return 2 if low.startswith(_HEAD_OF_STATE) or not government else 1
 
 
 def _alternation(words: Sequence[str]) -> str:
@@ -186,33 +229,10 @@ def _country_names() -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, dict[str, Any]]:
-    """Per country code: places.yaml's entry, completed from world.yaml where it is silent.
-
-    Lists (aliases, demonyms, cities) are joined, places.yaml's first; a capital comes from
-    places.yaml when it names one.
-    """
-    merged: dict[str, dict[str, Any]] = {
-        code: dict(info or {})
-        for code, info in (_data("places.yaml").get("countries") or {}).items()
-    }
-    for code, info in (_data("world.yaml").get("countries") or {}).items():
-        entry = merged.setdefault(code, {})
-        for key, value in (info or {}).items():
-            if key == "capital":
-                entry.setdefault("capital", value)
-            else:
-                entry[key] = [
-                    *(entry.get(key) or []),
-                    *[v for v in value if v not in (entry.get(key) or [])],
-                ]
-    return merged
-
-
 def _capitals() -> dict[str, str]:
-    """Capital city -> country code (``capital:`` of places.yaml, else of world.yaml)."""
-    return {info["capital"]: code for code, info in _countries().items() if info.get("capital")}
+    """Capital city -> country code (places.yaml ``capital:``)."""
+    countries = _data("places.yaml").get("countries") or {}
+    return {info["capital"]: code for code, info in countries.items() if info.get("capital")}
 
 
 @lru_cache(maxsize=1)
@@ -230,7 +250,7 @@ def _build_places() -> dict[str, Place]:
     places: dict[str, Place] = {}
     for surface, code in _country_names().items():
         places[surface] = Place(code, "country", surface)
-    for code, info in _countries().items():
+    for code, info in (data.get("countries") or {}).items():
         for alias in info.get("aliases") or []:
             places[alias] = Place(code, "country", alias)
         for dem in info.get("demonyms") or []:
@@ -248,9 +268,6 @@ def _build_places() -> dict[str, Place]:
     for code, regions in (data.get("regions") or {}).items():
         for region in regions or []:
             places[region] = Place(code, "region", region)
-    for code, regions in (_data("world.yaml").get("regions") or {}).items():
-        for region in regions or []:
-            places.setdefault(region, Place(code, "region", region))
     for section, kind in (("organisations", "org"), ("groups", "group")):
         for code, names in (data.get(section) or {}).items():
             for n in names:
@@ -268,20 +285,9 @@ def _parse_day(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-@lru_cache(maxsize=1)
-def _bundled_rows() -> tuple[dict[str, Any], ...]:
-    """actors.yaml, then the leaders of leaders.yaml whom actors.yaml does not name."""
-    rows = list(_data("actors.yaml")["actors"])
-    known = {n.lower() for a in rows for n in (a["name"], *(a.get("aliases") or []))}
-    for a in _data("leaders.yaml")["actors"]:
-        if not any(n.lower() in known for n in (a["name"], *(a.get("aliases") or []))):
-            rows.append(a)
-    return tuple(rows)
-
-
 def _bundled_actors() -> list[tuple[list[str], Actor]]:
     out = []
-    for a in _bundled_rows():
+    for a in _data("actors.yaml")["actors"]:
         offices = tuple(
             Office(
                 o["title"],

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.extract.lexicon import PARTY_KINDS, Dictionaries, Place
+import pycountry
+
+from tracker.extract.lexicon import PARTY_KINDS, VENUE_KINDS, Dictionaries, Place, capital_of
 from tracker.values import DelegationLevel
 
 
@@ -61,7 +63,7 @@ _NAME_STOP = {
     "Is",
 }
 _POSSESSIVE = re.compile(r"['’]s?\s*$")
-WAR_BEFORE = re.compile(
+_WAR_BEFORE = re.compile(
     r"(?:war|invasion|conflict|crisis|fighting|attacks?|assault|offensive|strikes?|aggression|"
     r"refugees|unrest|situation|occupation|sanctions|tensions|border with|troops in|forces in|"
     r"threat to|support for|aid to|evacuat\w+|genocide|bombing|shelling|against|invade|invades)"
@@ -79,6 +81,29 @@ _WAR_AFTER = re.compile(
     r"launch(?:es|ed)\s+(?:an?\s+)?(?:attack|offensive|invasion|strikes?))\b",
     re.IGNORECASE,
 )
+VENUE_RE = re.compile(
+    r"(?:\b(?:in|at|to|visits?|visited|visiting|arrives?\s+in|arrived\s+in|arriving\s+in|"
+    r"heads?\s+to|travel(?:s|led|ed)?\s+to|trip\s+to|visit\s+to|hosted\s+in|held\s+in|"
+    r"(?:set|scheduled|slated|planned|due)\s+for)\s+)"
+    # "in south Lebanon", "in northern Syria": still the place, not a side
+    r"(?:the\s+)?(?:(?:north|south|east|west|central)(?:ern|-?east(?:ern)?|-?west(?:ern)?)?\s+)?$",
+    re.IGNORECASE,
+)
+_BORDER_AFTER = re.compile(r"^(?:[-–][A-Z]\w+)?\s+border\b")
+_HOST_AFTER = re.compile(
+    r"\s+(?:hosted|hosts|(?:will|would|to|is|was) (?:again )?host(?:ing)?)\b", re.IGNORECASE
+)
+_VISIT_BEFORE = re.compile(
+    r"(?:\bvisits?|visited|visiting|visit\s+to|trip\s+to|arrived\s+in|arrives\s+in)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def country_name(code: str) -> str:
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        return code
+    return str(getattr(c, "common_name", None) or c.name).split(",")[0]
 
 
 def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Mention]:
@@ -118,8 +143,6 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
             continue
         found.append(_title_mention(sentence, m, d, found))
     found.sort(key=lambda x: x.start)
-    # "Zelensky's wife", "Biden's son": the relative is the one who acts, not the person named
-    found = [m for m in found if m.kind != "person" or not _RELATIVE_AFTER.match(sentence, m.end)]
     out = _coordinated(sentence, _attach_titles(sentence, found))
     if day is not None:
         for person in out:
@@ -130,11 +153,6 @@ def find_mentions(sentence: str, d: Dictionaries, day: date | None) -> list[Ment
     return out
 
 
-_RELATIVE_AFTER = re.compile(
-    r"['’]s\s+(?:wife|husband|spouse|son|daughter|mother|father|brother|sister|family|children|"
-    r"widow|grandson|granddaughter|nephew|niece|first lady)\b",
-    re.IGNORECASE,
-)
 _NAME = r"[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"
 # "Russian and Ukrainian foreign ministers", "the Polish, Czech and Slovenian prime ministers"
 _LIST_BEFORE = re.compile(rf"(?:^|\b)((?:{_NAME},\s+)*{_NAME},?\s+and\s+{_NAME})\s+$")
@@ -201,13 +219,6 @@ def _attach_titles(sentence: str, found: list[Mention]) -> list[Mention]:
             out.append(mention)
             continue
         nxt = found[i + 1] if i + 1 < len(found) else None
-        titled = nxt is not None and nxt.known and mention.level is not None
-        if titled and nxt is not None and nxt.level is None and nxt.start <= mention.end + 2:
-            # a known person with no office on this day (an old report): what the text calls
-            # him is the better evidence ("Palestinian Prime Minister Ismail Haniyeh")
-            nxt.title, nxt.level = mention.title, mention.level
-            nxt.party = _party_near(sentence, mention, out, []) or nxt.party
-            continue
         if nxt is not None and nxt.known and 0 <= nxt.start - mention.end <= 2:
             # "President Donald Trump": the dictionary knows the person; keep the written title.
             nxt.title = nxt.title or mention.title
@@ -259,4 +270,58 @@ def is_background_place(sentence: str, m: Mention) -> bool:
     """True for places in a war/crisis frame ("invasion of Ukraine", "Russia's invasion")."""
     before = sentence[max(0, m.start - 40) : m.start]
     after = sentence[m.end : m.end + 30]
-    return bool(WAR_BEFORE.search(before) or _WAR_AFTER.match(after))
+    return bool(_WAR_BEFORE.search(before) or _WAR_AFTER.match(after))
+
+
+def find_venue(sentence: str, mentions: list[Mention]) -> tuple[str | None, Mention | None, bool]:
+    """The venue of the event in ``sentence``: (display, mention, visited).
+
+    ``visited`` is True when the place is the object of a visit ("visits Ukraine"): then its
+    country takes part (it hosts), unlike a city named after "in".
+    """
+    best: tuple[str | None, Mention | None, bool] = (None, None, False)
+    host: tuple[str, Mention, bool] | None = None
+    for m in mentions:
+        if m.place is None or m.start < 0:  # start < 0: borrowed from the sentence, not here
+            continue
+        before = sentence[max(0, m.start - 40) : m.start]
+        after = sentence[m.end : m.end + 20]
+        border = m.place.kind in ("country", "demonym") and _BORDER_AFTER.match(after)
+        if border and re.search(r"\b(?:at|on|near|along)\s+(?:the\s+)?(?:\w+[-–])?$", before):
+            return f"{country_name(m.place.code)} border", m, False
+        if m.place.kind in ("country", "city", "demonym") and re.match(
+            r"\s+(?:visit|trip)\b", after
+        ):
+            return m.place.venue, m, True
+        capital = capital_of(m.place.code) if m.place.kind == "demonym" else None
+        if capital and re.match(r"\s+capital\b", after) and VENUE_RE.search(before):
+            # "landed in the Turkish capital": Ankara; the adjective still names its country as
+            # a side, as it did before the capital was recognised
+            return capital, m, True
+        if m.place.kind in ("country", "city", "region", "seat") and _HOST_AFTER.match(after):
+            # "Istanbul hosted the last round", "Turkey will host": the host is the venue and,
+            # when it is a country, a party (unless a city is named: "host talks in Istanbul")
+            host = host or (m.place.venue, m, m.place.kind == "country")
+            continue
+        named = m.place.kind in ("city", "region", "seat") and re.match(
+            r"\s+(?:peace\s+)?(?:talks|round|meeting|summit|negotiations)\b", after
+        )  # "Istanbul talks", "the Alaska summit"
+        if m.place.kind not in VENUE_KINDS or not (named or VENUE_RE.search(before)):
+            continue
+        if _WAR_BEFORE.search(before) or re.search(r"\bsummit of\s+$", before):
+            continue
+        # visiting a city that seats international bodies is no visit to a host country
+        visited = bool(_VISIT_BEFORE.search(before)) and m.place.kind != "seat"
+        candidate = (m.place.venue, m, visited)
+        # A city beats a country ("in Doha, Qatar"); the first city wins.
+        if best[1] is None or (
+            m.place.kind in ("city", "metonym", "region", "seat")
+            and best[1].place
+            and best[1].place.kind == "country"
+        ):
+            best = candidate
+    if host is not None and (
+        best[1] is None or (host[1].place is not None and host[1].place.kind in ("city", "seat"))
+    ):
+        return host
+    return best

@@ -12,12 +12,7 @@ MEET_RE = re.compile(
     r"(?:memorandum|document|letter|proposal|offer|request|invitation|message|call|draft|care|"
     r"treatment|aid|funding|support|attention|sentence|award|prize|vaccines?|doses|votes|"
     r"weapons|shipments?|delivery|payments?|reports?|threats?|complaints?|applications?))|"
-    r"(?:warm|red[- ]carpet|rousing|lavish|grand|state|royal|official|ceremonial)\s+welcome|"
-    # "Xi hosts Lula", "Biden to host Kishida at the White House": hosting a person is a meeting
-    r"host(?:s|ing)?(?=\s+(?:(?:his|her|the|visiting)\s+)?(?-i:[A-Z]))|"
-    r"welcom(?:es|ed|ing)(?=\s+(?:(?:his|her|the|visiting)\s+)?(?-i:[A-Z])[\w.'’ -]{0,60}?"
-    r"\s+(?:to|in|at)\s+(?:the\s+)?(?-i:[A-Z]))|"
-    r"mediation|get together|gather(?:s|ing)? with|"
+    r"warm welcome|mediation|get together|gather(?:s|ing)? with|"
     r"mediat(?:e|ed|es|ing)|face-to-face|sit down|sat down|wait for|round of talks|for talk|"
     r"(?:first|second|third|fourth|fifth|new|next|another) round(?!\s+of\s+(?!talks|negotiations))|"
     r"host(?:s|ed|ing)?\s+(?:a\s+|the\s+)?(?:meeting|talks|summit)|delegations?|delegates|"
@@ -83,13 +78,7 @@ DECLINE_RE = re.compile(
     r"(?:skip(?:s|ped|ping)?|snub\w*)\s+(?:(?:the|a|an|this|next|[A-Z][\w'’]+)\s+){0,3}?"
     r"(?:summit|meeting|talks|ceremony|event|conference|visit|inauguration|funeral|gathering|"
     r"session|dinner|(?-i:[A-Z])\w*)|"
-    r"(?:is|was) not on the (?:list|delegation|line-?up|team)|name is missing from|"
-    # "Lula pulls out of the BRICS summit", "boycotts the Summit of the Americas": a person's
-    # absence from a gathering (a side that leaves talks cancels them: CANCEL_RE)
-    r"(?:(?:pull(?:s|ed|ing)?|drop(?:s|ped|ping)?|bow(?:s|ed)?)\s+out\s+of\s+|boycott\w*\s+|"
-    r"miss(?:es|ed)?\s+|sit(?:s|ting)?\s+out\s+|sat\s+out\s+)"
-    r"(?:(?:the|a|an|this|next|(?-i:[A-Z])[\w'’-]+)\s+){0,4}?"
-    r"(?:summit|conference|ceremony|gathering|inauguration|funeral|forum))\b",
+    r"(?:is|was) not on the (?:list|delegation|line-?up|team)|name is missing from)\b",
     _I,
 )
 DENY_RE = re.compile(
@@ -144,8 +133,7 @@ HEDGE_RE = re.compile(
 FUTURE_RE = re.compile(
     r"\b(?:will|shall|to (?:meet|visit|hold|host|travel|attend|lead|head|take place|begin|gather|"
     r"start|resume|sit|raise|discuss)|set to|set for|scheduled|planned|plans? to|planning|"
-    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due (?:to|in|at|for)|"
-    r"expected|"
+    r"upcoming|next (?:round|week|month)|tomorrow|ahead of|returns? to|due to|expected|"
     r"arrives?|arriving|"
     r"should (?:start|begin|take place|open)|(?:is|are) flying|head(?:s|ing)? for|"
     r"would (?:travel|be in|fly|arrive|attend|take part)|"
@@ -169,7 +157,7 @@ NON_DIPLOMATIC = re.compile(
     # "a TV show", not "to show support"
     r"zoom|virtual|interview|podcast|(?:tv|talk|radio|game|chat|quiz|reality|a|the)\s+show|"
     r"concert|festival|wedding|idols?|dissidents|"
-    r"summit of (?:the |mount|costa|a )(?!(?-i:[A-Z]))|"
+    r"summit of (?:the |mount|costa|a )|"
     # "meet the deadline", "meet their needs"; not "meet the U.N. mediator", "meet his
     # Ukrainian counterpart"
     r"meet (?:the|their|its|our|his|her|new)\b(?!\s+(?:[\w.'’-]+\s+){0,2}?(?:(?-i:[A-Z])|"
@@ -203,22 +191,18 @@ MEET_VERB = re.compile(
     r"undert(?:ook|akes?|aking)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?mission|"
     r"(?:held|hold|holds|holding)\s+(?:[\w-]+\s+){0,3}?talks|"
     r"(?<!in )talks with|talks (?:end|ended|began|begin|open|opened|resume|resumed|held)|"
-    r"visit\w*|received|hosted|hosts|arrived|welcomed|welcomes|"
-    r"(?:gave|given|accorded)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}welcome)\b",
+    r"visit\w*|received|hosted|arrived|gave a warm welcome)\b",
     _I,
 )
 PAST_RE = re.compile(
     r"(?<!will be )(?<!to be )(?<!would be )(?<!should be )(?<!could be )"
     r"\b(?:met|held|hosted|visited|arrived|landed|travell?ed|received|undertook|took place|ended|"
     r"began|"
-    r"renewed|welcomed|(?:gave|given|accorded)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}welcome|signed)\b",
+    r"renewed|gave a warm welcome|signed)\b",
     _I,
 )
 PRESENT_MEET = re.compile(
     r"\b(?:meets|meets with|holds (?:\w+ )?talks|visits|receives|hosts|welcomes|"
-    # "arrives in Japan for a two-day visit": the visit has begun
-    r"arriv(?:es|ing) in (?:[\w'’-]+ ){1,3}?(?:on|for) (?:an?|his|her|its|the) (?:[\w-]+ ){0,3}?"
-    r"visit|"
     r"(?:is|are) (?:holding|meeting)|"
     # talks that end, wrap up or yield something took place
     r"(?:end|ends|wrap up|wraps up|conclude|concludes)\s+(?:[\w-]+\s+){0,2}?"
@@ -229,7 +213,7 @@ PRESENT_MEET = re.compile(
 )
 FIRM_FUTURE = re.compile(
     r"\b(?:will|shall|set to|to (?:meet|visit|hold|host|travel)|scheduled|planned|plans? to|"
-    r"expected|next (?:week|month)|tomorrow|later this|due (?:in|at|for))\b|'ll\b",
+    r"expected|next (?:week|month)|tomorrow|later this)\b|'ll\b",
     _I,
 )
 TEAM_TRAVEL = re.compile(

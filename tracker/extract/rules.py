@@ -23,7 +23,7 @@ from tracker.extract.context import Context, make_claim, speaker_of
 from tracker.extract.delegations import delegations, is_explicit
 from tracker.extract.lexicon import capital_of
 from tracker.extract.meetings import meeting
-from tracker.extract.mentions import Mention, find_mentions, is_background_place
+from tracker.extract.mentions import Mention, find_mentions, find_venue, is_background_place
 from tracker.extract.patterns import (
     BARE_TALKS,
     CEASE_RE,
@@ -41,7 +41,6 @@ from tracker.extract.patterns import (
 )
 from tracker.extract.sides import between, participants, unframed
 from tracker.extract.stances import ceasefire, position
-from tracker.extract.venues import find_venue
 from tracker.values import Claim, ClaimType, DelegationLevel
 
 _I = re.IGNORECASE
@@ -193,20 +192,12 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         and venue_m.place is not None
         and not visited
         and _TRAVEL_TO.search(clause[max(0, venue_m.start - 30) : venue_m.start])
-        # a leader, minister or envoy heading to a foreign capital visits its government
-        and any(
-            m.kind == "person" and m.level not in (None, DelegationLevel.WORKING_LEVEL)
-            for m in mentions
-        )
+        and any(m.kind == "person" and m.level is DelegationLevel.LEADER for m in mentions)
         and venue_m.place.code not in parties
         and len(parties) == 1  # the counterpart is not named: the host is it
         and (
             venue_m.place.kind in ("country", "metonym")
-            # a capital that seats international bodies ("Brussels") is no visit to its host
-            or (
-                venue_m.place.kind == "city"
-                and capital_of(venue_m.place.code) == venue_m.place.venue
-            )
+            or capital_of(venue_m.place.code) == venue_m.place.venue
         )
     ):
         parties.append(venue_m.place.code)  # a leader heading to a foreign capital visits it
@@ -291,8 +282,7 @@ def _foes(sentence: str, ctx: Context, parties: list[str]) -> list[str]:
 
 
 _TRAVEL_TO = re.compile(
-    r"\b(?:(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to|"
-    r"(?:is|are|was|were)\s+due\s+in|lands?\s+in|landed\s+in)\s+(?:the\s+)?$",
+    r"\b(?:heads?|heading|travels?|travell?ed|travell?ing|flies|flew|flying)\s+to\s+(?:the\s+)?$",
     _I,
 )
 _SUMMIT_WORD = re.compile(r"\bsummits?\b", _I)

@@ -18,10 +18,8 @@ _TAIL_SPEECH = re.compile(
 
 _CF_AGREED = re.compile(
     r"\b(?:agree\w*|sign\w*|declar\w*|announc\w*|accept\w*|reach\w*|brokered|mediated|took effect|"
-    r"takes? effect|in force|(?:comes?|came|coming|went|goes|going) into (?:force|effect)|"
-    r"holds?|holding|respect\w*|observ\w*|breach\w*|implement\w*|"
-    # "a truce began at midnight", "the ceasefire is in place"
-    r"(?:began|begins|started|starts) (?:at|on|from)|in place)\b",
+    r"takes? effect|in force|came into force|holds?|holding|respect\w*|observ\w*|breach\w*|"
+    r"implement\w*)\b",
     _I,
 )
 _CF_PROPOSED = re.compile(
@@ -43,11 +41,7 @@ def ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]]
     lo = max(0, hit.start() - 45)
     if re.search(r"\b(?:no|not an?|without|mere)\s+(?:\w+\s+)?$", clause[lo : hit.start()], _I):
         return None  # "no ceasefire was announced", "a peace agreement, not a ceasefire"
-    # "a ceasefire between India and Pakistan took effect": the verb follows the sides
-    reach = (
-        80 if re.match(r"\s+(?:deal\s+|agreement\s+)?between\b", clause[hit.end() :], _I) else 25
-    )
-    window = clause[lo : hit.end() + reach]
+    window = clause[lo : hit.end() + 25]
     agreed = _CF_AGREED.search(window)
     proposed = _CF_PROPOSED.search(window)
     if agreed and _CF_DEMAND.search(window[: agreed.start()]):

@@ -10,7 +10,7 @@ paired claims whose gold slot is filled. ``--errors`` never prints held-out entr
 tuned on dev only.
 
 Each split's micro-F1 comes with a 95 % interval (``f1_ci95``): a percentile bootstrap over
-the split's entries (``BOOTSTRAP`` resamples, fixed seed, so a rerun prints the same). The
+the split's entries (1,000 resamples, fixed seed, so a rerun prints the same). The
 held-out split has few gold claims; the interval says how far its figure can be trusted.
 """
 

@@ -62,7 +62,12 @@ def split_of(entry_id: str) -> str:
     return "heldout" if int(digest[:8], 16) / 2**32 < HELDOUT_FRACTION else "dev"
 
 
-def rss_entries() -> list[dict]:
+def rss_all() -> list[dict]:
+    """Every 2022 capture entry, de-duplicated by lower-cased title (files in sorted order).
+
+    Each pass below (and ``make_probe.py``) picks from this list, so an entry has the same id
+    and fields whichever pass takes it.
+    """
     base = CORPORA / "rumca-js__RSS-Link-Database-2022"
     rows, seen = [], set()
     for path in sorted(glob.glob(str(base / "2022/*/*/*.json"))):
@@ -85,7 +90,16 @@ def rss_entries() -> list[dict]:
                     "link": e.get("link"),
                 }
             )
-    broad = [r for r in rows if BROAD.search(r["title"] + " " + r["summary"])]
+    return rows
+
+
+def _text(row: dict) -> str:
+    return row["title"] + " " + row["summary"]
+
+
+def rss_entries() -> list[dict]:
+    rows = rss_all()
+    broad = [r for r in rows if BROAD.search(_text(r))]
     rest = [r for r in rows if r not in broad]
     return broad + random.Random(2022).sample(rest, 80)
 
@@ -107,33 +121,14 @@ SECOND_VERBS = re.compile(
 
 def rss_second_pass(first: list[dict]) -> list[dict]:
     """2022 capture entries not in the first pass that name a party and an interaction word."""
-    base = CORPORA / "rumca-js__RSS-Link-Database-2022"
     taken = {r["title"].strip().lower() for r in first}
-    rows, seen = [], set()
-    for path in sorted(glob.glob(str(base / "2022/*/*/*.json"))):
-        rel = os.path.relpath(path, base)
-        for i, e in enumerate(json.loads(Path(path).read_text())):
-            key = (e.get("title") or "").strip().lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            text = (e.get("title") or "") + " " + (e.get("description") or "")
-            if key in taken or not (SECOND_NAMES.search(text) and SECOND_VERBS.search(text)):
-                continue
-            feed = rel.rsplit("/", 1)[1].removesuffix("_entries.json")
-            feed = re.sub(r"[^a-z0-9]+", "-", feed.lower()).strip("-")
-            rows.append(
-                {
-                    "id": f"rss2022-{rel.split('/')[2]}-{feed}-{i}",
-                    "source": "rumca-js__RSS-Link-Database-2022",
-                    "provenance": {"path": rel, "index": i, "feed": e.get("source")},
-                    "title": e.get("title") or "",
-                    "summary": e.get("description") or "",
-                    "published": (e.get("date_published") or "").replace(" ", "T")[:19] + "Z",
-                    "link": e.get("link"),
-                }
-            )
-    return rows
+    return [
+        r
+        for r in rss_all()
+        if r["title"].strip().lower() not in taken
+        and SECOND_NAMES.search(_text(r))
+        and SECOND_VERBS.search(_text(r))
+    ]
 
 
 # Third pass: 2022 capture entries left after the first two that name a country (pycountry
@@ -157,34 +152,15 @@ def _country_names_re() -> re.Pattern[str]:
 
 def rss_third_pass(earlier: list[dict]) -> list[dict]:
     """2022 capture entries in neither earlier pass naming a country and a leader-ish word."""
-    base = CORPORA / "rumca-js__RSS-Link-Database-2022"
     taken = {r["title"].strip().lower() for r in earlier}
     countries = _country_names_re()
-    rows, seen = [], set()
-    for path in sorted(glob.glob(str(base / "2022/*/*/*.json"))):
-        rel = os.path.relpath(path, base)
-        for i, e in enumerate(json.loads(Path(path).read_text())):
-            key = (e.get("title") or "").strip().lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            text = (e.get("title") or "") + " " + (e.get("description") or "")
-            if key in taken or not (countries.search(text) and THIRD_WORDS.search(text)):
-                continue
-            feed = rel.rsplit("/", 1)[1].removesuffix("_entries.json")
-            feed = re.sub(r"[^a-z0-9]+", "-", feed.lower()).strip("-")
-            rows.append(
-                {
-                    "id": f"rss2022-{rel.split('/')[2]}-{feed}-{i}",
-                    "source": "rumca-js__RSS-Link-Database-2022",
-                    "provenance": {"path": rel, "index": i, "feed": e.get("source")},
-                    "title": e.get("title") or "",
-                    "summary": e.get("description") or "",
-                    "published": (e.get("date_published") or "").replace(" ", "T")[:19] + "Z",
-                    "link": e.get("link"),
-                }
-            )
-    return rows
+    return [
+        r
+        for r in rss_all()
+        if r["title"].strip().lower() not in taken
+        and countries.search(_text(r))
+        and THIRD_WORDS.search(_text(r))
+    ]
 
 
 class _Leaves(HTMLParser):

@@ -214,3 +214,32 @@ def test_the_rebuild_command_refuses_zero_processes(tmp_path):
     done = cli("--store", f"sqlite:///{tmp_path / 'x.db'}", "rebuild", "-j", "0", cwd=tmp_path)
     assert done.returncode == 2
     assert "--processes" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_bulk_inserts_into_one_table_twice_in_a_transaction_write_each_row_once(
+    pg_store_url,
+):
+    """Big inserts go through a stage table that the commit empties; a second one for the
+    same table in the same transaction must not carry the first one's rows again."""
+    t = make_tracker(config(), pg_store_url)
+    try:
+        view = t.view
+        sql = "INSERT INTO tr_changes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+
+        def rows(first: int) -> list[tuple[Any, ...]]:
+            at_ = "2025-05-12T00:00:00.000000Z"
+            return [
+                ("e", n, "t", "status", "null", "null", None, at_, at_, None, None, "news")
+                for n in range(first, first + 60)  # above COPY_FROM: through the stage
+            ]
+
+        with view._batch_txn() as c:
+            view._many(c, sql, rows(0))
+            view._many(c, sql, rows(60))  # a duplicate key would fail here
+        with view._batch_txn() as c:  # a new transaction: the commit emptied the stage
+            view._many(c, sql, rows(120))
+        found = view._select("SELECT n FROM tr_changes WHERE engagement_id = 'e' ORDER BY n")
+        assert [r["n"] for r in found] == list(range(180))
+    finally:
+        t.close()

@@ -65,9 +65,24 @@ def daemon(config: Path, store: str, log: Path) -> Iterator[subprocess.Popen[byt
             proc.wait(10)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> int:
+def stop(proc: subprocess.Popen[bytes], log: Path) -> int:
+    """SIGTERM, then the exit status; a daemon that does not stop fails the test with every
+    thread's stack (SIGUSR1 makes ``tracker run`` print them) and the end of its log."""
     proc.send_signal(signal.SIGTERM)
-    return proc.wait(30)
+    try:
+        return proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-80:])
+        raise AssertionError(f"tracker run did not stop within 30 s of SIGTERM:\n{tail}") from None
+
+
+def _stacks(log: Path) -> str:
+    """What faulthandler printed to the daemon's log so far (from its first thread header)."""
+    text = log.read_text(errors="replace")
+    start = text.find("most recent call first")
+    return text[start:] if start >= 0 else ""
 
 
 def wait_until(what: str, check: Callable[[], Any], timeout: float = 30) -> Any:
@@ -106,7 +121,7 @@ def test_tracker_run_records_entries_once_across_a_restart_and_exits_0_on_sigter
         with daemon(config, store.url, log) as proc:
             wait_until("the entries", lambda: store.topics().count(RECORDED) == 4)
             wait_until("two more polls", lambda: len(server.requests_to("/wire.xml")) >= 3)
-            assert stop(proc) == 0
+            assert stop(proc, log) == 0
         assert store.topics().count(RECORDED) == 4
         lines = log.read_text().splitlines()
         assert sum("poll wire: ok" in line for line in lines) == 1
@@ -119,7 +134,7 @@ def test_tracker_run_records_entries_once_across_a_restart_and_exits_0_on_sigter
         with daemon(config, store.url, log) as proc:
             wait_until("the new entry", lambda: store.topics().count(RECORDED) == 5)
             wait_until("another poll", lambda: len(server.requests_to("/wire.xml")) >= polls + 2)
-            assert stop(proc) == 0
+            assert stop(proc, log) == 0
         assert store.topics().count(RECORDED) == 5
 
 
@@ -130,7 +145,8 @@ def test_a_failing_feed_is_retried_with_backoff_and_recovers_under_the_daemon(tm
             tmp_path / "feeds.yaml", {"desk": url}, "settings:\n  backoff_max: 4s\n"
         )
         store = Store(f"sqlite:///{tmp_path / 'tracker.db'}", config)
-        with daemon(config, store.url, tmp_path / "daemon.log") as proc:
+        log = tmp_path / "daemon.log"
+        with daemon(config, store.url, log) as proc:
             state = wait_until(
                 "three failures", lambda: (s := store.state("desk")) and s.failures >= 3 and s
             )
@@ -141,7 +157,7 @@ def test_a_failing_feed_is_retried_with_backoff_and_recovers_under_the_daemon(tm
             assert len(server.requests_to("/desk.xml")) >= 3
             server.route("/desk.xml", Static(rss(*ITEMS)))
             wait_until("the recovery", lambda: store.topics().count(RECORDED) == 4, timeout=40)
-            assert stop(proc) == 0
+            assert stop(proc, log) == 0
         feed_events = [t for t in store.topics() if t.startswith("tracker.Feed.")]
         assert feed_events.count("tracker.Feed.FailureStarted.v1") == 1
         assert feed_events.count("tracker.Feed.FailureEnded.v1") == 1
@@ -163,7 +179,7 @@ def test_sigterm_during_a_poll_abandons_it_and_the_next_start_records_it_once(tm
         log = tmp_path / "daemon.log"
         with daemon(config, store.url, log) as proc:
             wait_until("the poll to start", lambda: server.requests_to("/wire.xml"))
-            assert stop(proc) == 0
+            assert stop(proc, log) == 0
         assert RECORDED not in store.topics()
         assert store.state("wire") is None  # abandoned: nothing about it was saved
         assert "poll wire: abandoned" in log.read_text()
@@ -171,5 +187,21 @@ def test_sigterm_during_a_poll_abandons_it_and_the_next_start_records_it_once(tm
         server.route("/wire.xml", Static(slow))
         with daemon(config, store.url, log) as proc:
             wait_until("the entries", lambda: store.topics().count(RECORDED) == 4)
-            assert stop(proc) == 0
+            assert stop(proc, log) == 0
         assert store.topics().count(RECORDED) == 4
+
+
+def test_sigusr1_makes_the_daemon_print_its_threads_stacks_and_keep_running(tmp_path):
+    with FeedServer() as server:
+        url = server.route("/wire.xml", Static(rss(*ITEMS)))
+        config = write_config(tmp_path / "feeds.yaml", {"wire": url})
+        store = Store(f"sqlite:///{tmp_path / 'tracker.db'}", config)
+        log = tmp_path / "daemon.log"
+        with daemon(config, store.url, log) as proc:
+            wait_until("the entries", lambda: store.topics().count(RECORDED) == 4)
+            proc.send_signal(signal.SIGUSR1)
+            # The main thread's stack shows it waiting in the daemon's loop.
+            wait_until("the stacks", lambda: "scheduler.py" in _stacks(log))
+            polls = len(server.requests_to("/wire.xml"))
+            wait_until("a later poll", lambda: len(server.requests_to("/wire.xml")) > polls)
+            assert stop(proc, log) == 0

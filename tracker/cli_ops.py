@@ -102,7 +102,10 @@ def _process_alerts(tracker: Any) -> int:
 
 
 def run() -> None:
-    """Run the scheduler daemon: one job per feed at its interval; stops cleanly on SIGTERM."""
+    """Run the scheduler daemon: one job per feed at its interval; stops cleanly on SIGTERM.
+
+    SIGUSR1 prints every thread's stack to stderr (for a daemon that seems stuck).
+    """
     from tracker.scheduler import run_daemon
 
     tracker = open_tracker()

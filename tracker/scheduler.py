@@ -22,7 +22,8 @@ Shutdown (SIGTERM, SIGINT, or ``stop_event``): no new polls start; polls in flig
 fetching and abandon what they have not recorded (each batch is one transaction and an
 abandoned feed's state is not saved, so the next start polls it again: nothing is lost and
 nothing is recorded twice); then :func:`run_daemon` returns and ``tracker run`` exits 0.
-A second signal exits at once (status 130), which is safe for the same reason.
+A second signal exits at once (status 130), which is safe for the same reason. SIGUSR1 prints
+every thread's stack to stderr and changes nothing else (for a daemon that seems stuck).
 
 Each poll logs one line to stderr (logger ``tracker.daemon``).
 """
@@ -30,6 +31,7 @@ Each poll logs one line to stderr (logger ``tracker.daemon``).
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -235,8 +237,15 @@ def _signals(stop: threading.Event) -> Iterator[None]:
         stop.set()
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    # ``kill -USR1`` prints every thread's stack to stderr: what a daemon that seems stuck
+    # is waiting on (it keeps running).
+    dumps = hasattr(signal, "SIGUSR1")
+    if dumps:
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         yield
     finally:
+        if dumps:
+            faulthandler.unregister(signal.SIGUSR1)
         for s, h in previous.items():
             signal.signal(s, h)

@@ -84,6 +84,19 @@ def test_a_name_that_contains_a_city_is_neither_a_side_nor_a_delegation(text):
     assert not {"PL", "US"} & heads
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fellow Briton Harriet Dart overcomes Elina Svitolina to reach the third round at "
+        "Indian Wells.",
+        "A British yacht crossing the Indian Ocean meets a Chinese trawler.",
+    ],
+)
+def test_a_place_named_with_a_demonym_is_not_that_nation(text):
+    # "Indian Wells" and "the Indian Ocean" name places, not India: no meeting with it.
+    assert not any("IN" in c.parties for c in claims(text, day="2022-03-12"))
+
+
 def test_a_visit_since_a_historic_split_does_not_make_the_old_ally_a_side():
     found = claims(
         "The Chinese foreign minister will visit Albania in May, the first such visit since "

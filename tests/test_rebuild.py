@@ -243,3 +243,27 @@ def test_postgres_bulk_inserts_into_one_table_twice_in_a_transaction_write_each_
         assert [r["n"] for r in found] == list(range(180))
     finally:
         t.close()
+
+
+@pytest.mark.postgres
+def test_postgres_read_model_transactions_run_without_the_jit_compiler(pg_store_url):
+    """The planner prices a batch's read of the log above ``jit_above_cost`` (it cannot tell
+    that the partition test keeps half the rows) and compiling costs more than the query:
+    every read-model transaction turns the JIT off, and only for itself."""
+    t = make_tracker(config(), pg_store_url)
+    try:
+        view = t.view
+        with view.reading():
+            assert view._select("SHOW jit") == [{"jit": "off"}]
+        with view._batch_txn() as c:
+            c.execute("SHOW jit")
+            assert c.fetchall() == [{"jit": "off"}]
+        with view.datastore.transaction(commit=False) as c:  # SET LOCAL: gone after commit
+            c.execute(
+                "SELECT current_setting('jit') AS now, reset_val FROM pg_settings "
+                "WHERE name = 'jit'"
+            )
+            row = c.fetchall()[0]
+            assert row["now"] == row["reset_val"]
+    finally:
+        t.close()

@@ -15,7 +15,7 @@ document (tests/test_projections_scale.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,14 +35,25 @@ def iso_ts(value: str | None) -> str | None:
     return value[:19] + "Z" if value.endswith(".000000Z") else value
 
 
-def stories(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
+def _distinct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first row of each story, in the order the stories first appear."""
     first: dict[str, dict[str, Any]] = {}
     for r in rows:
         first.setdefault(r["story"], r)  # a dict keeps the order stories first appear in
-    shown = list(first.values())
-    if len(shown) > EVIDENCE_SHOWN:
-        shown = shown[:1] + shown[-(EVIDENCE_SHOWN - 1) :]
+    return list(first.values())
+
+
+def _shown(distinct: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What is displayed of the distinct stories: the first and the latest."""
+    if len(distinct) > EVIDENCE_SHOWN:
+        return distinct[:1] + distinct[-(EVIDENCE_SHOWN - 1) :]
+    return distinct
+
+
+def stories(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Distinct stories, oldest first, capped for display; plus the full corroboration count."""
+    first = _distinct(rows)
+    shown = _shown(first)
     items = [
         {
             "title": r["title"],
@@ -57,7 +68,12 @@ def stories(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
 
 
 class Evidence:
-    """One engagement's evidence, counted from its citation rows (oldest first)."""
+    """One engagement's evidence, counted from its citation rows (oldest first).
+
+    Counting needs only each row's field, story and time; what a story is shown with (title,
+    link, source, extractor version) is needed only for the few rows displayed
+    (:meth:`shown_rows`, loaded by :func:`load_details`).
+    """
 
     def __init__(self, rows: list[dict[str, Any]]):
         self._fields: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -69,13 +85,24 @@ class Evidence:
         """Stories behind one citation field (``status:held``, ``delegation:RU:lavrov``...)."""
         return stories(self._fields.get(key, []))
 
+    def _status_rows(self) -> list[dict[str, Any]]:
+        rows = [r for f, rows in self._fields.items() if f.startswith("status:") for r in rows]
+        return rows or self._rows
+
     def status(self) -> tuple[list[dict[str, Any]], int]:
         """Stories behind the engagement's status reports (every report when there is none)."""
-        rows = [r for f, rows in self._fields.items() if f.startswith("status:") for r in rows]
-        return stories(rows or self._rows)
+        return stories(self._status_rows())
+
+    def shown_rows(self) -> list[dict[str, Any]]:
+        """The rows any answer here can display (of every field, and of the status)."""
+        out: dict[int, dict[str, Any]] = {}
+        for rows in (*self._fields.values(), self._status_rows()):
+            for r in _shown(_distinct(rows)):
+                out[id(r)] = r
+        return list(out.values())
 
     def total(self) -> int:
-        return stories(self._rows)[1]
+        return len(_distinct(self._rows))
 
     def last(self, key: str) -> str | None:
         """When the latest report behind a field was published (storage timestamp)."""
@@ -96,6 +123,9 @@ class Summary(Evidence):
     def __init__(self, summary: dict[str, Any]):
         self._summary = summary
 
+    def shown_rows(self) -> list[dict[str, Any]]:
+        return []  # the summary holds what it shows
+
     def field(self, key: str) -> tuple[list[dict[str, Any]], int]:
         items, n, _last = self._summary["fields"].get(key, ([], 0, None))
         return items, n
@@ -109,6 +139,17 @@ class Summary(Evidence):
 
     def last(self, key: str) -> str | None:
         return self._summary["fields"].get(key, ([], 0, None))[2]
+
+
+def load_details(view: ReadModel, evidence: Iterable[Evidence]) -> None:
+    """Load what the displayed rows of each engagement's evidence are shown with.
+
+    Citation rows are read with only what counting needs (``ReadModel.citations_of``,
+    ``summary_sources``); a long-running engagement has thousands and shows a few per field.
+    """
+    missing = [r for e in evidence for r in e.shown_rows() if "title" not in r]
+    if missing:
+        view.citation_details(missing)
 
 
 def refresh_summaries(
@@ -132,7 +173,9 @@ def refresh_summaries(
     for i in range(0, len(stale), SUMMARY_CHUNK):
         chunk = dict(stale[i : i + SUMMARY_CHUNK])
         sources = view.summary_sources(list(chunk))
+        evidence = {e: Evidence(src.rows) for e, src in sources.items()}
+        load_details(view, evidence.values())
         view.save_summaries(
-            [(e, chunk[e], src, Evidence(src.rows).summary()) for e, src in sources.items()]
+            [(e, chunk[e], src, evidence[e].summary()) for e, src in sources.items()]
         )
     return len(stale)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.briefing import delegation_field
-from projections.evidence import Evidence, Summary, iso_ts, stories
+from projections.evidence import Evidence, Summary, iso_ts, load_details, stories
 from projections.views import OPEN, PUBLISHED, RECORDED, ReadModel, ts
 from tracker.values import DelegationLevel, iso
 
@@ -77,9 +77,13 @@ def _briefing(
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in view.citations_of(moving, clock, at):
         rows[c["engagement_id"]].append(c)
+    evidence = [
+        Summary(summary) if summary is not None else Evidence(rows.get(state["id"], []))
+        for state, summary in states
+    ]
+    load_details(view, evidence)
     engagements, rumours = [], []
-    for state, summary in states:
-        cites = Summary(summary) if summary is not None else Evidence(rows.get(state["id"], []))
+    for (state, _summary), cites in zip(states, evidence, strict=True):
         doc = _engagement_doc(state, cites, info["parties"])
         if state["kind"] == "summit" and state.get("rumour"):
             rumours.append(_rumour_doc(state, cites, moment, stale_after))

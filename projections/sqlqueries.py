@@ -14,11 +14,15 @@ from typing import Any
 from projections.evidence import EVIDENCE_SHOWN
 from projections.views import PUBLISHED, RECORDED
 
-#: A citation with what the briefing shows of its entry.
-CITED = (
-    "c.engagement_id, c.field, c.story, c.entry_id, c.published_at, c.recorded_at, "
-    "c.retracted_at, c.extractor_version, c.title, c.link, c.source FROM tr_citations c"
-)
+#: A citation with what counting its evidence needs; what a displayed one is shown with is
+#: read apart (``citation_details``). Measured on the busiest track of the generated 1M-event
+#: store, where one engagement still moving had 1,135 citations: reading them with their
+#: titles, links and sources took 2.3 ms in SQLite, without them 1.0 ms.
+COUNTED = "c.engagement_id, c.version, c.field, c.story, c.published_at"
+#: ... and when each was recorded and withdrawn (what a stored summary stands for).
+CITED = f"{COUNTED}, c.recorded_at, c.retracted_at FROM tr_citations c"
+#: What a displayed citation is shown with.
+DETAILS = ("entry_id", "extractor_version", "title", "link", "source")
 
 
 def _cited_filter(clock: str, at: str) -> tuple[str, tuple[str, ...]]:
@@ -64,11 +68,36 @@ class SqlQueries:
             marks = ",".join("?" * len(chunk))
             where, visible = _cited_filter(clock, at)
             out += self._select(
-                f"SELECT {CITED} WHERE c.engagement_id IN ({marks}) AND {where} "
+                f"SELECT {COUNTED} FROM tr_citations c WHERE c.engagement_id IN ({marks}) "
+                f"AND {where} "
                 "ORDER BY c.engagement_id, c.published_at, c.version",
                 (*chunk, *visible),
             )
         return out
+
+    def citation_details(self, rows: list[dict[str, Any]]) -> None:
+        by_engagement: dict[str, dict[int, dict[str, Any]]] = {}
+        for r in rows:
+            by_engagement.setdefault(r["engagement_id"], {})[r["version"]] = r
+        ids = sorted(by_engagement)
+        for i in range(0, len(ids), 100):
+            # One key lookup per row: each engagement's versions, OR-ed (both databases use
+            # the primary key for every term; a row-value IN list made SQLite scan).
+            terms, params = [], []
+            for eid in ids[i : i + 100]:
+                versions = sorted(by_engagement[eid])
+                terms.append(
+                    f"(engagement_id = ? AND version IN ({','.join('?' * len(versions))}))"
+                )
+                params += [eid, *versions]
+            found = self._select(
+                f"SELECT engagement_id, version, {', '.join(DETAILS)} FROM tr_citations "
+                f"WHERE {' OR '.join(terms)}",
+                params,
+            )
+            for d in found:
+                row = by_engagement[d["engagement_id"]][d["version"]]
+                row.update((k, d[k]) for k in DETAILS)
 
     def engagement_states(self, track: str, clock: str, at: str) -> list[dict[str, Any]]:
         rows = self._select(

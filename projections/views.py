@@ -208,9 +208,15 @@ class ReadModel(ABC):
         with ``since``, not those quiet since before it whose meeting date is before it."""
 
     @abstractmethod
-    def citations_of(
-        self, engagement_ids: list[str], clock: str, at: str
-    ) -> list[dict[str, Any]]: ...
+    def citations_of(self, engagement_ids: list[str], clock: str, at: str) -> list[dict[str, Any]]:
+        """The citations of the engagements standing at ``at``, by engagement and published
+        order: what counting needs (engagement id, version, field, story, times), not what a
+        displayed one is shown with (:meth:`citation_details`)."""
+
+    @abstractmethod
+    def citation_details(self, rows: list[dict[str, Any]]) -> None:
+        """Add entry id, extractor version, title, link and source to citation rows (read
+        by ``citations_of`` or ``summary_sources``), in place."""
 
     @abstractmethod
     def citations(self, track: str, clock: str, at: str) -> list[dict[str, Any]]: ...

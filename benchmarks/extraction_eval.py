@@ -2,6 +2,7 @@
 
     python benchmarks/extraction_eval.py            # JSON: dev and heldout figures
     python benchmarks/extraction_eval.py --errors   # also list dev mistakes on stderr
+    python benchmarks/extraction_eval.py --agreement FILE  # a second reader against ours
 
 Matching (tests/data/extraction/GUIDE.md): per entry, predicted and gold claims of the same type
 and negation are paired greedily by slot agreement; a pair is a true positive, an unpaired
@@ -21,7 +22,7 @@ import json
 import random
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -145,12 +146,22 @@ def micro_f1_interval(
     return [scores[int(0.025 * resamples)], scores[int(0.975 * resamples) - 1]]
 
 
-def evaluate(rows: list[dict[str, Any]], errors: list[str] | None = None) -> dict[str, Any]:
+def extracted(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The extractor's claims for a labelled row, as label-shaped JSON."""
+    return [c.to_json() for c in extract(entry_of(row))]
+
+
+def evaluate(
+    rows: list[dict[str, Any]],
+    errors: list[str] | None = None,
+    predict: Callable[[dict[str, Any]], list[dict[str, Any]]] = extracted,
+) -> dict[str, Any]:
+    """Score ``predict`` (default: the extractor) against each row's ``gold`` claims."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     slots: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_entry: list[tuple[int, int, int]] = []
     for row in rows:
-        pred = [c.to_json() for c in extract(entry_of(row))]
+        pred = predict(row)
         pairs, missed, spurious = pair(row["gold"], pred)
         per_entry.append((len(pairs), len(spurious), len(missed)))
         for g, p in pairs:
@@ -221,11 +232,51 @@ def run(show_errors: bool = False) -> dict[str, Any]:
     }
 
 
+def agreement(second: Path) -> dict[str, Any]:
+    """How far a second reader's labels of some pool entries agree with ``labels.jsonl``.
+
+    Per split, over the entries the second reader labelled: the second reader scored
+    against the first exactly as the extractor is (micro-F1 is symmetric in the two), and
+    the extractor scored against each reader on the same entries.
+    """
+    theirs: dict[str, list[dict[str, Any]]] = {}
+    for line in second.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        theirs[row["id"]] = row["claims"]
+    out: dict[str, Any] = {"second_reader": str(second)}
+    for split in ("dev", "heldout"):
+        rows = [r for r in load() if r["split"] == split and r["id"] in theirs]
+        if not rows:
+            continue
+        as_second = [{**r, "gold": theirs[r["id"]]} for r in rows]
+        out[split] = {
+            "entries": len(rows),
+            "second_vs_first": _headline(evaluate(rows, predict=lambda r: theirs[r["id"]])),
+            "extractor_vs_first": _headline(evaluate(rows)),
+            "extractor_vs_second": _headline(evaluate(as_second)),
+        }
+    return out
+
+
+def _headline(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "gold_claims": result["gold_claims"],
+        "micro": result["micro"],
+        "per_type_f1": {t: v["f1"] for t, v in result["per_type"].items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list dev mistakes on stderr")
+    parser.add_argument(
+        "--agreement",
+        type=Path,
+        metavar="LABELS",
+        help="instead, compare a second reader's labels (labels.jsonl shape) with ours",
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.errors), indent=2))
+    print(json.dumps(agreement(args.agreement) if args.agreement else run(args.errors), indent=2))
     return 0
 
 

@@ -10,6 +10,7 @@ Raise them when the extractor improves; never lower them to make a change pass.
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,24 @@ def test_the_interval_is_a_point_when_every_entry_is_right_and_widens_with_mista
     assert low < 2 / 3 < high
     more = extraction_eval.micro_f1_interval(mixed * 4)  # four times the entries: narrower
     assert high - low > more[1] - more[0]
+
+
+def test_a_second_reader_is_scored_against_our_labels_on_the_entries_they_read(tmp_path):
+    """``--agreement``: a reader who copied our labels agrees fully; one who missed a claim
+    loses exactly that one from the recall, on the split the entry is in."""
+    rows = extraction_eval.load()
+    with_claims = next(r for r in rows if r["split"] == "dev" and len(r["gold"]) == 1)
+    empty = next(r for r in rows if r["split"] == "dev" and not r["gold"])
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(
+        "".join(
+            json.dumps({"id": r["id"], "claims": r["gold"]}) + "\n" for r in (with_claims, empty)
+        )
+    )
+    same = extraction_eval.agreement(copy)
+    assert same["dev"]["entries"] == 2 and "heldout" not in same
+    assert same["dev"]["second_vs_first"]["micro"]["f1"] == 1.0
+    missed = tmp_path / "missed.jsonl"
+    missed.write_text(json.dumps({"id": with_claims["id"], "claims": []}) + "\n")
+    micro = extraction_eval.agreement(missed)["dev"]["second_vs_first"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (0, 0, 1)

@@ -1,11 +1,13 @@
 """Quality floor: the extractor on the hand-labelled real entries (tests/data/extraction/).
 
-The floors sit just below the figures measured when the rules last changed (extractor 1.14, on
-the pool grown by a third pass of 248 entries: dev micro-F1 0.943, held-out 0.725 — 1.12 scored
-0.892 and 0.716, 1.10 scored 0.841 and 0.716 on this same pool — level accuracy 1.0 on both), so
-a regression fails here. Each split also reports a bootstrap 95 % interval of its micro-F1.
-Raise them when the extractor improves; never lower them to make a change pass.
-"""
+The floors sit just below the figures measured when the rules or the labels last changed, so
+a regression fails here. Extractor 1.14 on the pool grown by a third pass of 248 entries
+scored dev micro-F1 0.943 and held-out 0.725 (1.12 scored 0.892 and 0.716, 1.10 0.841 and
+0.716 on that pool). On 2026-11-25 a blind second reading of every entry, adjudicated by a
+third reader (GUIDE.md, "Second reader"), completed the labels: 1.14.1, unchanged, scores
+0.845 and 0.652 against them. Level accuracy is at least 0.9 on both. Each split also reports
+a bootstrap 95 % interval of its micro-F1. Raise the floors when the extractor improves;
+never lower them to make a change to the extractor pass."""
 
 from __future__ import annotations
 
@@ -35,11 +37,11 @@ def test_every_pool_entry_has_a_label_and_the_set_is_large_enough(report):
 
 
 def test_dev_micro_f1_stays_above_its_floor(report):
-    assert report["dev"]["micro"]["f1"] >= 0.93
+    assert report["dev"]["micro"]["f1"] >= 0.84
 
 
 def test_heldout_micro_f1_stays_above_its_floor(report):
-    assert report["heldout"]["micro"]["f1"] >= 0.72
+    assert report["heldout"]["micro"]["f1"] >= 0.64
 
 
 def test_delegation_level_accuracy_stays_above_ninety_percent(report):

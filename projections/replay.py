@@ -91,7 +91,7 @@ def _briefing(
             engagements.append(doc)
     engagements.sort(key=lambda e: (e["date"] or e["first_published"] or "", e["id"]), reverse=True)
     rumours.sort(key=lambda r: r["since"] or "", reverse=True)
-    positions = [_position_doc(i) for i in view.track_items(track, clock, at, since, "position")]
+    positions = _positions(view.track_items(track, clock, at, since, "position"))
     developments = _developments(view.developments(track, clock, at, since))
     changes = [
         _change_doc(c)
@@ -255,22 +255,40 @@ def _rumour_doc(
     }
 
 
-def _position_doc(item: dict[str, Any]) -> dict[str, Any]:
-    p = item["payload"]
-    return {
-        "party": p.get("party"),
-        "person": p.get("person"),
-        "stance": p.get("stance"),
-        "published_at": _iso_ts(item["published_at"]),
-        "evidence": [
+def _positions(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document per stance: the same party and person saying the same thing in several
+    reports (wire copy re-published by many outlets) is one position with its evidence and
+    a corroboration count, as a meeting reported fifty times is one engagement. Ordered by
+    when each was last reported."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for item in items:  # oldest first
+        p = item["payload"]
+        stance = " ".join((p.get("stance") or "").casefold().split()).strip(" .,;:!?\"'“”‘’")
+        groups[(p.get("party"), p.get("person"), stance)].append(
             {
-                "title": item["title"],
-                "link": item["link"],
-                "source": item["source"],
-                "published_at": _iso_ts(item["published_at"]),
+                **item,
+                # a position's item has no story key of its own: each entry is a report
+                "story": item["story"] or item["entry_id"],
+                "extractor_version": p.get("extractor_version"),
             }
-        ],
-    }
+        )
+    docs = []
+    for rows in groups.values():
+        latest = rows[-1]
+        evidence, corroboration = _evidence(rows)
+        docs.append(
+            {
+                "party": latest["payload"].get("party"),
+                "person": latest["payload"].get("person"),
+                "stance": latest["payload"].get("stance"),
+                "published_at": _iso_ts(latest["published_at"]),
+                "first_stated": _iso_ts(rows[0]["published_at"]),
+                "evidence": evidence,
+                "corroboration": corroboration,
+            }
+        )
+    docs.sort(key=lambda d: d["published_at"] or "")
+    return docs
 
 
 def _developments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from projections.render.markdown import render_briefing
 from projections.replay import briefing
 from tracker.commands import record_entries, reextract
 from tracker.domain import recording_clock
@@ -159,6 +160,16 @@ def test_a_briefing_shows_what_is_current_within_the_horizon_before_its_date(sto
         # Without a date, the horizon ends at the track's latest news, not at the wall clock.
         current = briefing(t.view, "russia-ukraine", horizon=timedelta(days=20))
         assert [p["stance"] for p in current["positions"]] == ["no land deal"]
+        # The same stance reported in May and again in July: one position, two reports.
+        doc = briefing(t.view, "russia-ukraine", horizon=None)
+        (both,) = doc["positions"]
+        assert "“no land deal” · 2 reports" in render_briefing(doc)
+        assert both["corroboration"] == 2 and len(both["evidence"]) == 2
+        assert (both["first_stated"], both["published_at"]) == (
+            "2025-05-15T10:00:00Z",
+            "2025-07-10T09:00:00Z",
+        )
+        assert [e["title"] for e in both["evidence"]] == [NEWS[4][1], later[1]]
 
 
 def test_a_read_model_made_for_another_schema_is_rebuilt_when_the_store_is_opened(store_url):

@@ -109,7 +109,9 @@ def render_briefing(doc: dict[str, Any]) -> str:
     for p in doc["positions"]:
         who = p["person"] or p["party"] or "?"
         party = f" ({p['party']})" if p["party"] and p["person"] else ""
-        lines.append(f"- {who}{party}: “{p['stance']}”{_cite(p['evidence'])}")
+        n = p["corroboration"]
+        reports = f" · {n} reports" if n > 1 else ""
+        lines.append(f"- {who}{party}: “{p['stance']}”{reports}{_cite(p['evidence'])}")
     for d in doc["developments"]:
         lines.append(
             f"- {d['type'].replace('_', ' ').capitalize()} — {parties_label(d['parties'])}, "

@@ -92,3 +92,27 @@ def test_a_mediator_offering_its_own_good_offices_still_proposes_talks():
     found = claims("Turkey is ready to mediate between Russia and Ukraine, Erdogan said.")
     offer = next(c for c in found if c.type is ClaimType.TALKS_PROPOSED)
     assert offer.proposer == "TR"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "party"),
+    [
+        (
+            "Defence Minister Rustem Umerov will lead Ukraine's team in Istanbul, Zelensky said, "
+            "calling the Russian line-up a decorative delegation.",
+            "Volodymyr Zelensky",
+            "UA",
+        ),
+        (
+            "There will be no ceasefire talks without a full withdrawal, Zelensky said, "
+            "accusing Russia of stalling the negotiations.",
+            "Volodymyr Zelensky",
+            "UA",
+        ),
+    ],
+)
+def test_a_speaker_set_off_by_commas_is_the_one_who_states_the_stance(text, speaker, party):
+    """ ", X said, calling/accusing …": the clause after the verb goes on with the speaker's
+    words; the first party named in it is not the speaker."""
+    stated = [c for c in claims(text) if c.type is ClaimType.POSITION_STATED]
+    assert [(c.party, c.person) for c in stated] == [(party, speaker)]

@@ -12,6 +12,8 @@ from tracker.values import Claim, ClaimType
 
 _I = re.IGNORECASE
 _OWNED_STANCE = re.compile(r"['’]s?\s+(?:peace\s+)?(?:demands|conditions|terms)\b", _I)
+#: A clause boundary just before an attributed speaker (", Zelensky said, …").
+_ASIDE = re.compile(r",\s*(?:\S+\s+){0,4}$")
 _TAIL_SPEECH = re.compile(
     r"(?:says?|said|told)\s+(?:\w+\s+){0,3}?[A-Z]",
 )
@@ -132,6 +134,14 @@ def position(sentence: str, ctx: Context) -> Iterator[Claim]:
         ):
             return  # a ceasefire demand or acceptance is the ceasefire claim itself
         if verb.start() > topic.start():
+            said = _ASIDE.search(sentence[: verb.start()]) and word in ("said", "says", "told")
+            if said:
+                # "…, Zelensky said, calling the Russian line-up decorative": the speaker is
+                # the subject set off before the verb, not the first name after it
+                aside = [m for m in mentions if m.party and 0 <= verb.start() - m.end <= 1]
+                if aside and _ASIDE.search(sentence[: aside[-1].start]):
+                    who = aside[-1]
+                    break
             if _TAIL_SPEECH.match(sentence, verb.start()):
                 right = [m for m in mentions if m.party and 0 <= m.start - verb.end() <= 20]
                 who = right[0] if right else None

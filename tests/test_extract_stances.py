@@ -116,3 +116,19 @@ def test_a_speaker_set_off_by_commas_is_the_one_who_states_the_stance(text, spea
     words; the first party named in it is not the speaker."""
     stated = [c for c in claims(text) if c.type is ClaimType.POSITION_STATED]
     assert [(c.party, c.person) for c in stated] == [(party, speaker)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Macron, Merz and Starmer called on Russia to accept a full and unconditional 30-day "
+        "ceasefire starting on 12 May.",
+        "The leaders urged Moscow to accept an immediate and unconditional 30-day ceasefire.",
+    ],
+)
+def test_a_call_to_accept_a_long_named_truce_is_a_proposal_not_an_agreement(text):
+    """The demand ("called on Russia to accept") can sit further from the truce word than
+    the adjectives in between; it is read back from the verb."""
+    kinds = {c.type for c in claims(text)}
+    assert ClaimType.CEASEFIRE_PROPOSED in kinds
+    assert ClaimType.CEASEFIRE_AGREED not in kinds

@@ -46,8 +46,10 @@ def ceasefire_kind(clause: str, hit: re.Match[str]) -> tuple[str, re.Match[str]]
     window = clause[lo : hit.end() + 25]
     agreed = _CF_AGREED.search(window)
     proposed = _CF_PROPOSED.search(window)
-    if agreed and _CF_DEMAND.search(window[: agreed.start()]):
-        # "press Moscow to accept a truce", "Russia should accept": a demand, not an agreement
+    # "press Moscow to accept a truce", "Russia should accept": a demand, not an agreement.
+    # Read back from the verb, not from the window's edge: "called on Russia to accept a full
+    # and unconditional 30-day ceasefire" has the demand beyond the ceasefire word's reach.
+    if agreed and _CF_DEMAND.search(clause[max(0, lo + agreed.start() - 40) : lo + agreed.start()]):
         return "proposed", agreed
     if agreed and not (
         proposed and proposed.start() < agreed.start() and "proposed by" not in window

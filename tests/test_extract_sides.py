@@ -123,3 +123,33 @@ def test_a_visit_since_a_historic_split_does_not_make_the_old_ally_a_side():
 def test_a_one_sided_truce_takes_its_other_side_from_the_fighting_it_ends(text, sides):
     truce = one(claims(text), ClaimType.CEASEFIRE_AGREED)
     assert set(truce.parties) == sides
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Macron and Merz met Zelensky in Kyiv and urged Russia to accept a ceasefire.",
+        "The French and German leaders held talks with Zelensky in Kyiv and called on Moscow "
+        "to withdraw its troops.",
+        "Macron met Zelensky in Kyiv and pressed the Kremlin to agree to a truce.",
+    ],
+)
+def test_a_party_asked_to_do_something_else_is_not_at_the_meeting(text):
+    """Met Zelensky in Kyiv "and urged Russia to accept a ceasefire": Russia is addressed,
+    not present; the meeting is between the others."""
+    found = claims(text, day="2025-05-10")
+    (held,) = [c for c in found if c.type in (ClaimType.TALKS_HELD, ClaimType.SUMMIT_HELD)]
+    assert "RU" not in held.parties and "UA" in held.parties
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Erdogan urged Putin and Zelensky to meet in Istanbul.",
+        "Erdogan called on Russia and Ukraine to hold talks in Istanbul.",
+    ],
+)
+def test_a_party_asked_to_meet_is_a_side_of_that_meeting(text):
+    found = claims(text, day="2025-05-10")
+    meetings = [c for c in found if c.type.value.startswith(("talks_", "summit_"))]
+    assert meetings and all({"RU", "UA"} <= set(c.parties) for c in meetings)

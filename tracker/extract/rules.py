@@ -39,7 +39,7 @@ from tracker.extract.patterns import (
     PROPOSE_RE,
     SWAP_WORD,
 )
-from tracker.extract.sides import between, participants, unframed
+from tracker.extract.sides import between, participants, unaddressed, unframed
 from tracker.extract.stances import ceasefire, position
 from tracker.values import Claim, ClaimType, DelegationLevel
 
@@ -251,7 +251,8 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
     if has_meet and not (
         has_cease and not MEET_RE.search(clause[: has_cease.start()] + clause[has_cease.end() :])
     ):
-        yield from meeting(clause, sentence, ctx, mentions, parties, venue, visited)
+        sides = unaddressed(clause, mentions, parties)
+        yield from meeting(clause, sentence, ctx, mentions, sides, venue, visited)
 
 
 # "declared a unilateral ceasefire … after 12 days of battles with the Amal militia", "a truce

@@ -155,3 +155,33 @@ _AGAINST = re.compile(
     r"criticis\w+|criticiz\w+|condemn\w*)\s+(?:\w+\s+){0,2}$",
     _I,
 )
+
+
+# "urged Russia to accept a ceasefire", "called on Moscow to withdraw": the party is asked to
+# do something; asked to meet ("urged Putin to meet Zelensky") it is a side of that meeting.
+_ADDRESSED = re.compile(
+    r"\b(?:urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+on|press(?:es|ed|ing)?|ask(?:s|ed|ing)?|"
+    r"told|tells?)\s+(?:\w+\s+)?$",
+    _I,
+)
+_TO_DO_ELSE = re.compile(
+    r"\s+to\s+(?!(?:meet|talk|negotiat|join|attend|come|sit|hold|take|visit|return|resume)\w*)"
+    r"\w",
+    _I,
+)
+
+
+def unaddressed(clause: str, mentions: list[Mention], parties: list[str]) -> list[str]:
+    """The parties of a meeting, without those the clause only asks to do something else.
+
+    "Macron and Merz met Zelensky in Kyiv and urged Russia to accept a ceasefire": Russia is
+    the addressee of the demand, not at the meeting (it stays a side of the ceasefire).
+    """
+
+    def addressed(m: Mention) -> bool:
+        return bool(_ADDRESSED.search(clause[: m.start]) and _TO_DO_ELSE.match(clause, m.end))
+
+    named = [m for m in mentions if m.party and m.start >= 0]
+    asked = {m.party for m in named if addressed(m)}
+    present = {m.party for m in named if not addressed(m)}
+    return [p for p in parties if p not in asked or p in present]

@@ -153,3 +153,29 @@ def test_a_party_asked_to_meet_is_a_side_of_that_meeting(text):
     found = claims(text, day="2025-05-10")
     meetings = [c for c in found if c.type.value.startswith(("talks_", "summit_"))]
     assert meetings and all({"RU", "UA"} <= set(c.parties) for c in meetings)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Erdogan receives Zelensky in Ankara",
+            "The two presidents met at the presidential complex as Russian negotiators "
+            "waited in Istanbul.",
+        ),
+        (
+            "Merz hosts Zelensky in Berlin",
+            "The two leaders held talks while Russian forces pressed on in the east.",
+        ),
+    ],
+)
+def test_a_side_clause_about_something_else_lends_no_side_to_the_meeting(title, summary):
+    found = claims(summary, day="2025-05-15", title=title)
+    meetings = [c for c in found if c.type in (ClaimType.SUMMIT_HELD, ClaimType.TALKS_HELD)]
+    assert meetings and all("RU" not in c.parties for c in meetings)
+
+
+def test_a_side_clause_about_the_talks_still_takes_the_main_clauses_sides():
+    found = claims("Russia and Ukraine swapped prisoners as talks ended in Istanbul.")
+    held = one(found, ClaimType.TALKS_HELD)
+    assert set(held.parties) == {"RU", "UA"}

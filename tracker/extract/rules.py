@@ -93,8 +93,8 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
 def analyse(sentence: str, ctx: Context) -> Iterator[Claim]:
     """All claims one sentence makes."""
     events = False
-    for _offset, clause in clauses(sentence):
-        for claim in _analyse_clause(clause, sentence, ctx):
+    for offset, clause in clauses(sentence):
+        for claim in _analyse_clause(clause, sentence, ctx, offset):
             events = True
             yield claim
     # "…, Turkish sources said" after a rescheduling only attributes the news; a stance needs
@@ -117,7 +117,22 @@ _STANCE_MARK = re.compile(
 )
 
 
-def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]:
+#: Conjunctions that open a clause about something else going on at the time.
+_ASIDE_OPENER = re.compile(r"\s+(?:as|amid|while|whereas|despite)\s+$", _I)
+
+
+def _aside_spans(sentence: str) -> list[tuple[int, int]]:
+    """Where the sentence's "as/amid/while …" clauses are (offset, end)."""
+    found = list(_CLAUSE_SEP.finditer(sentence))
+    spans = []
+    for i, sep in enumerate(found):
+        if _ASIDE_OPENER.fullmatch(sep.group(0)):
+            end = found[i + 1].start() if i + 1 < len(found) else len(sentence)
+            spans.append((sep.end(), end))
+    return spans
+
+
+def _analyse_clause(clause: str, sentence: str, ctx: Context, offset: int = 0) -> Iterator[Claim]:
     has_meet = MEET_RE.search(clause)
     has_cease = CEASE_RE.search(clause)
     has_prison = PRISON_RE.search(clause) or (
@@ -136,14 +151,21 @@ def _analyse_clause(clause: str, sentence: str, ctx: Context) -> Iterator[Claim]
         # "… as talks end in Istanbul": the parties are named elsewhere in the sentence,
         # or elsewhere in the entry ("Talks pushed back to Friday" + a summary naming them).
         context: list[Mention] = []
+        aside: set[str | None] = set()
         if clause != sentence:
-            context = [m for m in find_mentions(sentence, ctx.d, ctx.published) if m.party]
-            context = [
-                replace(m, start=-1, end=-1)
-                for m in context
-                if not is_background_place(sentence, m)
-            ]
-        known = {m.party for m in context}
+            # "The two presidents met … as Russian negotiators waited in Istanbul": a side
+            # clause about something else lends no side to the main one, nor does the entry
+            # through it (the other way round, "… as talks end in Istanbul" takes the main
+            # clause's sides)
+            asides = [(a, b) for a, b in _aside_spans(sentence) if not a <= offset < b]
+            for m in find_mentions(sentence, ctx.d, ctx.published):
+                if not m.party:
+                    continue
+                if any(a <= m.start < b for a, b in asides):
+                    aside.add(m.party)
+                elif not is_background_place(sentence, m):
+                    context.append(replace(m, start=-1, end=-1))
+        known = {m.party for m in context} | aside
         context += [m for m in ctx.entry_context if m.party not in known]
         if not context and not (has_prison or (has_meet and BARE_TALKS.search(clause))):
             return

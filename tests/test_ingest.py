@@ -295,15 +295,18 @@ def test_a_stopped_poll_abandons_what_it_has_not_recorded_and_the_next_poll_reco
 
 @pytest.mark.slow
 def test_a_large_poll_reads_entries_in_its_workers_with_the_same_result_as_one_thread(tmp_path):
+    from projections.replay import briefing
     from tracker.bootstrap import make_tracker
 
     titles = [
         "Putin proposes direct talks with Ukraine in Istanbul",
         "Russian and Ukrainian delegations to meet in Istanbul on Friday",
         "Markets rally",
+        # a summit: its sides are seated with their leaders' titles (an optional lookup)
+        "Putin and Zelensky hold talks in Istanbul",
     ]
     docs = {
-        f"f{i:03d}": rss(*[(f"g{i}-{k}", titles[k % 3]) for k in range(5)])
+        f"f{i:03d}": rss(*[(f"g{i}-{k}", titles[k % 4]) for k in range(5)])
         for i in range(RECORD_EVERY + 10)
     }
     with FeedServer() as s:
@@ -322,8 +325,19 @@ def test_a_large_poll_reads_entries_in_its_workers_with_the_same_result_as_one_t
                     )
                     for n in entries
                 )
-                results[mode] = (report, claims)
+                t.catch_up()
+                seated = sorted(
+                    (e["kind"], e["parties"], d["party"], d["head"], d["head_title"], d["level"])
+                    for track in t.view.tracks()
+                    for e in briefing(t.view, track["slug"], horizon=None)["engagements"]
+                    for d in e["delegations"]
+                )
+                results[mode] = (report, claims, seated)
     process, thread = results["process"], results["thread"]
+    assert process[2] == thread[2]
+    assert ("summit", ["RU", "UA"], "UA", "Volodymyr Zelensky", "president", "leader") in (
+        process[2]
+    )
     assert process[0].new == thread[0].new == len(docs) * 5
     assert process[0].read_in_workers == len(docs) * 5
     assert thread[0].read_in_workers == 0

@@ -303,3 +303,9 @@ class CachedExtractor:
 
     def leader_of(self, party: str, on: Any) -> str | None:
         return self.inner.leader_of(party, on)
+
+    def __getattr__(self, name: str) -> Any:
+        # Every other question (a leader's title, a place's kind …) is the inner extractor's:
+        # without this, the interpreter's optional lookups fell back to their defaults in
+        # process-mode polls only, and a summit's head got a generic title there.
+        return getattr(self.inner, name)

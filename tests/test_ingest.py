@@ -343,3 +343,24 @@ def test_a_large_poll_reads_entries_in_its_workers_with_the_same_result_as_one_t
     assert thread[0].read_in_workers == 0
     assert process[1] == thread[1]
     assert any(c for _, c in process[1])  # the real extractor did read talks in them
+
+
+def test_a_summit_seats_the_leader_the_report_names_not_the_partys_default(tmp_path):
+    """Poland's president is its default leader in May 2025; the report names its prime
+    minister, and he is the one at the table. Sides the report names nobody for get their
+    default leader."""
+    from projections.replay import briefing
+    from tracker.bootstrap import make_tracker
+
+    title = "Macron, Merz, Starmer and Tusk meet Zelensky in Kyiv, urge Russia to accept truce"
+    with FeedServer() as s:
+        cfg = feeds_config({"f": s.route("/f.xml", Static(rss(("g1", title), day="2025-05-10")))})
+        with make_tracker(cfg, f"sqlite:///{tmp_path / 'x.db'}") as t:
+            t.poll()
+            t.catch_up()
+            (summit,) = briefing(t.view, "russia-ukraine", horizon=None)["engagements"]
+    assert summit["kind"] == "summit" and "RU" not in summit["parties"]
+    heads = {d["party"]: (d["head"], d["head_title"]) for d in summit["delegations"]}
+    assert heads["PL"] == ("Donald Tusk", "prime minister")
+    assert heads["DE"] == ("Friedrich Merz", "chancellor")
+    assert heads["UA"] == ("Volodymyr Zelensky", "president")

@@ -168,15 +168,20 @@ class EntryOnTrack:
         return claim
 
     def _leaders_attend(self, eng: Engagement, claim: Claim) -> None:
-        """A summit is a meeting of leaders: each party's leader heads its side."""
+        """A summit is a meeting of leaders: each party's leader heads its side (the one the
+        report names, when it names one: Poland's prime minister rather than its president)."""
         on = eng.effective_on or self.evidence.published_at.date()
+        lookup = getattr(self.extractor, "named_leaders", None)
+        named: dict[str, tuple[str, str | None]] = lookup(claim.evidence, on) if lookup else {}
         for party in eng.parties:
             if eng.delegation(party) is not None:
                 continue
-            name = self.extractor.leader_of(party, on)
+            name, title = named.get(party, (None, None))
             if name is None:
-                continue
-            title = getattr(self.extractor, "leader_title", lambda p, d: None)(party, on)
+                name = self.extractor.leader_of(party, on)
+                if name is None:
+                    continue
+                title = getattr(self.extractor, "leader_title", lambda p, d: None)(party, on)
             implied = Claim(
                 type=ClaimType.DELEGATION_ANNOUNCED,
                 party=party,

@@ -42,6 +42,7 @@ def default_extractor(config: Config) -> Extractor:
         venue_country_fn=dictionaries.venue_country,
         leader_of_fn=dictionaries.leader_of,
         leader_title_fn=functools.partial(_leader_title, dictionaries),
+        named_leaders_fn=functools.partial(_named_leaders, dictionaries),
         place_kind_fn=functools.partial(_place_kind, dictionaries),
     )
 
@@ -57,6 +58,19 @@ def _leader_title(dictionaries: Any, party: str, on: Any) -> str | None:
     actor = dictionaries.actor(name) if name else None
     office = actor.office_on(on) if actor is not None else None
     return office.title if office is not None else None
+
+
+def _named_leaders(dictionaries: Any, text: str, on: Any) -> dict[str, tuple[str, str | None]]:
+    """Party -> (name, title) of the leaders a text names who held a leader's office on a day
+    ("Macron, Merz, Starmer and Tusk travelled to Kyiv": Tusk, not Poland's president)."""
+    from tracker.extract.mentions import find_mentions
+    from tracker.values import DelegationLevel
+
+    out: dict[str, tuple[str, str | None]] = {}
+    for m in find_mentions(text, dictionaries, on):
+        if m.kind == "person" and m.party and m.head and m.level is DelegationLevel.LEADER:
+            out.setdefault(m.party, (m.head, m.title))
+    return out
 
 
 def open_read_model(store: StoreConfig, env: dict[str, str]) -> Any:

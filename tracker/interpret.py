@@ -240,6 +240,7 @@ class SimpleExtractor:
     leader_of_fn: Callable[[str, date], str | None] | None = None
     leader_title_fn: Callable[[str, date], str | None] | None = None
     place_kind_fn: Callable[[str], str | None] | None = None
+    named_leaders_fn: Callable[[str, date], dict[str, tuple[str, str | None]]] | None = None
 
     def __call__(self, text: EntryText) -> list[Claim]:
         return self.fn(text)
@@ -255,6 +256,10 @@ class SimpleExtractor:
 
     def leader_title(self, party: str, on: date) -> str | None:
         return self.leader_title_fn(party, on) if self.leader_title_fn else None
+
+    def named_leaders(self, text: str, on: date) -> dict[str, tuple[str, str | None]]:
+        """Party -> (name, title) of the sitting leaders a text names."""
+        return self.named_leaders_fn(text, on) if self.named_leaders_fn else {}
 
     def place_kind(self, venue: str) -> str | None:
         """``country``, ``region``, ``city`` … of a venue name, if known."""

@@ -56,7 +56,7 @@ __all__ = [
     "prefilter",
 ]
 
-EXTRACTOR_VERSION = "1.14.5"
+EXTRACTOR_VERSION = "1.14.6"
 
 # One cheap test before any real work: most entries mention none of these stems. It runs on
 # lower-cased text (a case-sensitive pattern is about three times faster than IGNORECASE);

@@ -233,3 +233,36 @@ def test_the_store_tells_in_one_query_which_entries_it_already_holds(store_url):
         stranger = uuid4()
         assert t.app.existing([*known, stranger]) == set(known)
         assert t.app.existing([]) == set()
+
+
+def test_a_one_sided_report_of_a_meeting_at_a_known_place_joins_that_meeting(store_url):
+    """ "Kremlin confirms Alaska summit" names Russia and a place only. The track's other
+    party (Ukraine) must not make it a new Russia-Ukraine summit beside the Russia-US one."""
+    script = dict(STORY)
+    script["Trump and Putin to meet in Alaska"] = [
+        claim("summit_scheduled", parties=("RU", "US"), venue="Alaska", date="2025-08-15")
+    ]
+    script["Kremlin confirms Alaska summit"] = [
+        claim("summit_scheduled", parties=("RU",), venue="Alaska")
+    ]
+    script["Kremlin floats a summit"] = [claim("summit_rumored", parties=("RU",))]
+    with make(store_url, script) as t:
+        _record(
+            t,
+            "wire",
+            [
+                entry("a1", "Trump and Putin to meet in Alaska over Ukraine", at("2025-08-08")),
+                entry("a2", "Kremlin confirms Alaska summit on Ukraine", at("2025-08-09")),
+                # no place: nothing to tell which meeting; the track's sides complete it
+                entry("a3", "Kremlin floats a summit with Ukraine", at("2025-08-10")),
+            ],
+            at("2025-08-10", 13),
+        )
+        opened = [
+            t.app.get_or_none(n.originator_id)
+            for n in notifications(t.app)
+            if n.topic == "tracker.Engagement.Opened.v1"
+        ]
+        assert sorted(tuple(e.parties) for e in opened) == [("RU", "UA"), ("RU", "US")]
+        alaska = t.app.get_or_none(next(e for e in opened if "US" in e.parties).id)
+        assert alaska.last_published == at("2025-08-09")  # the confirmation joined it

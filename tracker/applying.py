@@ -8,6 +8,7 @@ its leaders, a floated leaders' meeting makes them expected at the talks it coin
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -95,16 +96,25 @@ class EntryOnTrack:
         return sorted(parties)
 
     def _find(self, kind: str, claim: Claim, status: str | None) -> Engagement | None:
-        eid = find_engagement(
-            self.track.index,
+        match = functools.partial(
+            find_engagement,
             kind=kind,
-            parties=self._parties(claim),
             venue=claim.venue,
             when=claim.date,
             status=status,
             published=self.evidence.published_at,
             country_of=self.extractor.venue_country,
         )
+        own = {p for p in (*claim.parties, claim.party) if p}
+        eid = None
+        if len(own) == 1 and claim.venue:
+            # "Kremlin confirms Alaska summit": one side and a place. A meeting of that side
+            # at that place is the one meant, whoever the other side is (the track's other
+            # party made it a new Russia-Ukraine summit in Alaska).
+            placed = {i: e for i, e in self.track.index.items() if e.get("venue")}
+            eid = match(placed, parties=sorted(own))
+        if eid is None:
+            eid = match(self.track.index, parties=self._parties(claim))
         return self.uow.get(UUID(eid)) if eid else None
 
     def _open(self, kind: str, claim: Claim, position: int) -> Engagement:

@@ -163,7 +163,7 @@ def test_a_briefing_shows_what_is_current_within_the_horizon_before_its_date(sto
         # The same stance reported in May and again in July: one position, two reports.
         doc = briefing(t.view, "russia-ukraine", horizon=None)
         (both,) = doc["positions"]
-        assert "“no land deal” · 2 reports" in render_briefing(doc)
+        assert "“no land deal” · 2 source(s)" in render_briefing(doc)
         assert both["corroboration"] == 2 and len(both["evidence"]) == 2
         assert (both["first_stated"], both["published_at"]) == (
             "2025-05-15T10:00:00Z",

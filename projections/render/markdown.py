@@ -110,7 +110,7 @@ def render_briefing(doc: dict[str, Any]) -> str:
         who = p["person"] or p["party"] or "?"
         party = f" ({p['party']})" if p["party"] and p["person"] else ""
         n = p["corroboration"]
-        reports = f" · {n} reports" if n > 1 else ""
+        reports = f" · {n} source(s)" if n > 1 else ""  # as developments say it
         lines.append(f"- {who}{party}: “{p['stance']}”{reports}{_cite(p['evidence'])}")
     for d in doc["developments"]:
         lines.append(

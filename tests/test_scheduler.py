@@ -205,3 +205,42 @@ def test_sigusr1_makes_the_daemon_print_its_threads_stacks_and_keep_running(tmp_
             polls = len(server.requests_to("/wire.xml"))
             wait_until("a later poll", lambda: len(server.requests_to("/wire.xml")) > polls)
             assert stop(proc, log) == 0
+
+
+def test_stopping_while_a_poll_finishes_and_reschedules_does_not_deadlock(tmp_path):
+    """A poll that ends after the stop began still asks the scheduler for its job (to move
+    its next run). APScheduler's shutdown(wait=True) waits for running jobs while holding the
+    lock that lookup needs: the daemon hung there (seen in full test runs). The daemon must
+    stop, whatever the order."""
+    import threading
+
+    from tracker.bootstrap import make_tracker
+    from tracker.recorder import FeedOutcome
+    from tracker.scheduler import _Daemon
+
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowToFinish(_Daemon):
+        def _poll(self, feed: Any) -> None:
+            entered.set()
+            release.wait(10)
+            later = FeedOutcome(feed=feed.name, status="failed", next_poll_at=_far_future())
+            self._reschedule(feed, later)
+
+    config = write_config(tmp_path / "feeds.yaml", {"wire": "http://127.0.0.1:9/wire.xml"})
+    with make_tracker(load_config(config), f"sqlite:///{tmp_path / 'tracker.db'}") as t:
+        stop = threading.Event()
+        runner = threading.Thread(target=SlowToFinish(t, stop).run, daemon=True)
+        runner.start()
+        assert entered.wait(10), "the poll job never started"
+        stop.set()
+        time.sleep(1.5)  # run() notices the stop (every 0.5 s) and begins shutting down
+        release.set()  # the poll ends now, inside the shutdown
+        runner.join(10)
+        assert not runner.is_alive(), "the daemon did not stop: shutdown deadlocked"
+
+
+def _far_future() -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) + timedelta(days=1)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import functools
 import logging
 import os
 import signal
@@ -148,6 +149,7 @@ class _Daemon:
     def _tracked(self, job: Any) -> Any:
         """``job``, counted in ``_running`` while it runs (``run`` waits for none to be left)."""
 
+        @functools.wraps(job)
         def tracked(*args: Any) -> None:
             with self._idle:
                 self._running += 1
@@ -158,7 +160,6 @@ class _Daemon:
                     self._running -= 1
                     self._idle.notify_all()
 
-        tracked.__name__ = getattr(job, "__name__", "job")
         return tracked
 
     # ------------------------------------------------------------------ jobs
